@@ -1,0 +1,6 @@
+// Every command module the bot serves. The bot and `npm run register` both read this list through
+// src/discord/loader.ts, so what is registered and what is answered can never disagree.
+import type { Command } from '../src/discord/command.ts';
+import help from './help.ts';
+
+export const commands: readonly Command[] = [help];

@@ -1,0 +1,247 @@
+// The only reader of process.env. Validates every variable once, at start-up, and names every
+// problem in one message so a newcomer fixes them all in one go.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  readonly discord: {
+    readonly token: string;
+    readonly applicationId: string;
+    readonly guildId: string | undefined;
+    /** discord.js `rest.api`: the REST root without the version; the gateway URL is discovered through it. */
+    readonly apiUrl: string;
+    /** host[:port] entries attachments may be fetched from; nothing else is ever fetched. */
+    readonly cdnHosts: readonly string[];
+  };
+  readonly google: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly authUrl: string;
+    readonly tokenUrl: string;
+    readonly revokeUrl: string;
+  };
+  /** Root of Google's APIs, ending in '/': data API under youtube/v3/, uploads under upload/youtube/v3/. */
+  readonly youtubeApiUrl: string;
+  readonly publicUrl: string;
+  readonly redirectUri: string;
+  readonly httpPort: number;
+  readonly storeUrl: string;
+  /** Where the bot keeps its own files (the generated key, the default sqlite file). */
+  readonly dataDir: string;
+  /** 32 bytes; read from TOKEN_ENCRYPTION_KEY or the generated key file. */
+  readonly tokenEncryptionKey: Buffer;
+  readonly logLevel: LogLevel;
+}
+
+/** A configuration that cannot start the bot. `problems` holds one line per variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(
+      `The bot cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}.\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        '\nSet them in the environment or in a .env file (see .env.example for where to get each value).',
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const DEFAULTS = {
+  DISCORD_API_URL: 'https://discord.com/api',
+  DISCORD_CDN_HOSTS: 'cdn.discordapp.com,media.discordapp.net',
+  GOOGLE_AUTH_URL: 'https://accounts.google.com/o/oauth2/v2/auth',
+  GOOGLE_TOKEN_URL: 'https://oauth2.googleapis.com/token',
+  GOOGLE_REVOKE_URL: 'https://oauth2.googleapis.com/revoke',
+  YOUTUBE_API_URL: 'https://www.googleapis.com/',
+  PUBLIC_URL: 'http://localhost:3000',
+  HTTP_PORT: '3000',
+  STORE_URL: 'sqlite://data/tubebridge.sqlite',
+  LOG_LEVEL: 'info',
+} as const;
+
+/** Which parts a program needs: the bot needs all; `npm run register` needs only Discord's. */
+export type Need = 'all' | 'discord';
+
+const SNOWFLAKE = /^\d{17,20}$/;
+const KEY_FILE = 'token-encryption.key';
+
+/** Loads `.env` from the working directory when present (real environment variables win). */
+export function loadDotEnv(path = '.env'): void {
+  if (!existsSync(path)) return;
+  const parsed = parseDotEnv(readFileSync(path, 'utf8'));
+  for (const [name, value] of Object.entries(parsed)) {
+    if (process.env[name] === undefined) process.env[name] = value;
+  }
+}
+
+function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2] ?? '';
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[2] ?? '';
+    else value = value.replace(/\s+#.*$/, '');
+    out[match[1] ?? ''] = value;
+  }
+  return out;
+}
+
+/**
+ * Reads and validates the configuration. Throws ConfigError naming every problem.
+ * When TOKEN_ENCRYPTION_KEY is unset, a key is generated into the data folder (mode 0600) and reused.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'all'): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const required = (name: string, hint: string): string => {
+    const value = read(name);
+    if (value === undefined) problems.push(`${name} is missing: ${hint}.`);
+    return value ?? '';
+  };
+  const url = (name: keyof typeof DEFAULTS, protocols: readonly string[]): string => {
+    const value = read(name) ?? DEFAULTS[name];
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+    } catch {
+      problems.push(`${name} is not a valid ${protocols.join(' or ')} URL (got "${value}").`);
+    }
+    return value;
+  };
+
+  const token = required(
+    'DISCORD_TOKEN',
+    'the bot token from the Discord Developer Portal → your application → Bot',
+  );
+  const applicationId = required(
+    'DISCORD_APPLICATION_ID',
+    'the Application ID from the Discord Developer Portal → your application → General Information',
+  );
+  if (applicationId !== '' && !SNOWFLAKE.test(applicationId)) {
+    problems.push(`DISCORD_APPLICATION_ID must be a Discord id (17–20 digits), got "${applicationId}".`);
+  }
+  const guildId = read('DISCORD_GUILD_ID');
+  if (guildId !== undefined && !SNOWFLAKE.test(guildId)) {
+    problems.push(`DISCORD_GUILD_ID must be a Discord server id (17–20 digits), got "${guildId}".`);
+  }
+  const apiUrl = url('DISCORD_API_URL', ['https:', 'http:']).replace(/\/+$/, '');
+  const cdnHosts = (read('DISCORD_CDN_HOSTS') ?? DEFAULTS.DISCORD_CDN_HOSTS)
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  const badHost = cdnHosts.find((h) => !/^[a-z0-9.-]+(:\d{1,5})?$/.test(h));
+  if (cdnHosts.length === 0 || badHost !== undefined) {
+    problems.push(
+      `DISCORD_CDN_HOSTS must be a comma-separated list of host or host:port entries, got "${badHost ?? ''}".`,
+    );
+  }
+
+  let google: Config['google'] = { clientId: '', clientSecret: '', authUrl: '', tokenUrl: '', revokeUrl: '' };
+  let youtubeApiUrl: string = DEFAULTS.YOUTUBE_API_URL;
+  let publicUrl: string = DEFAULTS.PUBLIC_URL;
+  let httpPort = 3000;
+  let storeUrl: string = DEFAULTS.STORE_URL;
+  let logLevel: LogLevel = 'info';
+  if (need === 'all') {
+    const where =
+      'Google Cloud Console → APIs & Services → Credentials → your OAuth client (type "Web application")';
+    google = {
+      clientId: required('GOOGLE_CLIENT_ID', `the client ID from ${where}`),
+      clientSecret: required('GOOGLE_CLIENT_SECRET', `the client secret from ${where}`),
+      authUrl: url('GOOGLE_AUTH_URL', ['https:', 'http:']),
+      tokenUrl: url('GOOGLE_TOKEN_URL', ['https:', 'http:']),
+      revokeUrl: url('GOOGLE_REVOKE_URL', ['https:', 'http:']),
+    };
+    youtubeApiUrl = url('YOUTUBE_API_URL', ['https:', 'http:']);
+    if (!youtubeApiUrl.endsWith('/')) youtubeApiUrl += '/';
+    publicUrl = url('PUBLIC_URL', ['https:', 'http:']).replace(/\/+$/, '');
+    const portText = read('HTTP_PORT') ?? DEFAULTS.HTTP_PORT;
+    httpPort = Number(portText);
+    if (!/^\d+$/.test(portText) || httpPort > 65535) {
+      problems.push(`HTTP_PORT must be a port number from 0 to 65535, got "${portText}".`);
+    }
+    storeUrl = read('STORE_URL') ?? DEFAULTS.STORE_URL;
+    if (!/^(sqlite:\/\/.+|redis:\/\/.+|rediss:\/\/.+|postgres(ql)?:\/\/.+)$/.test(storeUrl)) {
+      problems.push(
+        `STORE_URL must start with sqlite://, redis:// or postgresql:// (got "${storeUrl}"), e.g. ${DEFAULTS.STORE_URL}.`,
+      );
+    }
+    const level = (read('LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toLowerCase();
+    if ((LOG_LEVELS as readonly string[]).includes(level)) logLevel = level as LogLevel;
+    else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}".`);
+  }
+
+  const keyText = read('TOKEN_ENCRYPTION_KEY');
+  let keyFromEnv: Buffer | undefined;
+  if (need === 'all' && keyText !== undefined) {
+    keyFromEnv = parseKey(keyText);
+    if (keyFromEnv === undefined) {
+      problems.push(
+        'TOKEN_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 ' +
+          "(make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"), or unset to generate one.",
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(sqliteDir(storeUrl) ?? 'data');
+  const tokenEncryptionKey = need === 'all' ? (keyFromEnv ?? loadOrCreateKey(dataDir)) : Buffer.alloc(0);
+  return {
+    discord: { token, applicationId, guildId, apiUrl, cdnHosts },
+    google,
+    youtubeApiUrl,
+    publicUrl,
+    redirectUri: `${publicUrl}/oauth/callback`,
+    httpPort,
+    storeUrl,
+    dataDir,
+    tokenEncryptionKey,
+    logLevel,
+  };
+}
+
+function parseKey(text: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const key = Buffer.from(text, 'base64');
+    if (key.length === 32) return key;
+  }
+  return undefined;
+}
+
+/** The folder of a sqlite store file, so the generated key sits beside the data it protects. */
+function sqliteDir(storeUrl: string): string | undefined {
+  if (!storeUrl.startsWith('sqlite://')) return undefined;
+  return dirname(storeUrl.slice('sqlite://'.length));
+}
+
+function loadOrCreateKey(dataDir: string): Buffer {
+  const path = join(dataDir, KEY_FILE);
+  if (existsSync(path)) {
+    const key = parseKey(readFileSync(path, 'utf8').trim());
+    if (key === undefined) {
+      throw new ConfigError([
+        `${path} does not hold a valid key (64 hex characters). Restore it from a backup, or delete it ` +
+          'to generate a new one (every member then has to run /link again).',
+      ]);
+    }
+    return key;
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}

@@ -1,0 +1,150 @@
+// The one place interactions enter: find the handler, acknowledge in time, run it, log one
+// structured line, and turn any error into a reply the member can read.
+import {
+  ApplicationCommandType,
+  DiscordAPIError,
+  MessageFlags,
+  type AutocompleteInteraction,
+  type Interaction,
+  type RepliableInteraction,
+} from 'discord.js';
+import type { Context } from '../context.ts';
+import { classifyError, UserError } from '../errors.ts';
+import type { ChatInputCommand, Command, MessageCommand } from './command.ts';
+import type { CommandRegistry } from './loader.ts';
+
+export interface DispatchStats {
+  handled: number;
+  failed: number;
+}
+
+/** Discord codes meaning the interaction can no longer be answered: stop using its token at once. */
+const DEAD_INTERACTION = new Set([10062, 10015, 50027, 40060]);
+
+export function createDispatcher(registry: CommandRegistry, ctx: Context) {
+  const stats: DispatchStats = { handled: 0, failed: 0 };
+
+  async function run(interaction: Interaction, label: string, work: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    const fields = {
+      interaction: label,
+      userId: interaction.user.id,
+      guildId: interaction.guildId ?? undefined,
+    };
+    stats.handled++;
+    try {
+      await work();
+      ctx.logger.info(
+        { ...fields, durationMs: Math.round(performance.now() - started), outcome: 'ok' },
+        'interaction',
+      );
+    } catch (error) {
+      const classified = classifyError(error);
+      const outcome = classified.kind === 'user' ? 'user_error' : 'error';
+      if (outcome === 'error') stats.failed++;
+      const log = {
+        ...fields,
+        durationMs: Math.round(performance.now() - started),
+        outcome,
+        kind: classified.kind,
+        ...classified.detail,
+        ...(classified.referenceId ? { referenceId: classified.referenceId } : {}),
+      };
+      if (classified.kind === 'internal') ctx.logger.error({ ...log, err: error }, 'interaction failed');
+      else ctx.logger.info(log, 'interaction refused');
+      if (interaction.isRepliable()) await sendError(interaction, classified.message);
+      else if (interaction.isAutocomplete()) await emptyChoices(interaction);
+    }
+  }
+
+  async function sendError(interaction: RepliableInteraction, content: string): Promise<void> {
+    try {
+      if (interaction.deferred || interaction.replied) {
+        await interaction.editReply({ content, embeds: [], components: [], allowedMentions: { parse: [] } });
+      } else {
+        await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      }
+    } catch (error) {
+      const code = error instanceof DiscordAPIError ? error.code : undefined;
+      ctx.logger.warn(
+        {
+          userId: interaction.user.id,
+          discordCode: code,
+          dead: typeof code === 'number' && DEAD_INTERACTION.has(code),
+        },
+        'could not deliver an error reply',
+      );
+    }
+  }
+
+  async function emptyChoices(interaction: AutocompleteInteraction): Promise<void> {
+    if (interaction.responded) return;
+    await interaction.respond([]).catch(() => undefined);
+  }
+
+  async function acknowledge(command: Command, interaction: RepliableInteraction): Promise<void> {
+    if (command.defer === 'none') return;
+    await interaction.deferReply(command.defer === 'ephemeral' ? { flags: MessageFlags.Ephemeral } : {});
+  }
+
+  /** Handles one interaction; never throws. */
+  async function dispatch(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) {
+      const command = registry.find(interaction.commandType, interaction.commandName);
+      const label = [
+        '/' + interaction.commandName,
+        interaction.options.getSubcommandGroup(false),
+        interaction.options.getSubcommand(false),
+      ]
+        .filter(Boolean)
+        .join(' ');
+      await run(interaction, label, async () => {
+        if (!isChatInput(command)) throw unknownCommand();
+        await acknowledge(command, interaction);
+        await command.execute(interaction, ctx);
+      });
+    } else if (interaction.isMessageContextMenuCommand()) {
+      const command = registry.find(interaction.commandType, interaction.commandName);
+      await run(interaction, `message:${interaction.commandName}`, async () => {
+        if (!isMessage(command)) throw unknownCommand();
+        await acknowledge(command, interaction);
+        await command.execute(interaction, ctx);
+      });
+    } else if (interaction.isAutocomplete()) {
+      const command = registry.find(interaction.commandType, interaction.commandName);
+      await run(interaction, `autocomplete:/${interaction.commandName}`, async () => {
+        if (isChatInput(command) && command.autocomplete) await command.autocomplete(interaction, ctx);
+        else await emptyChoices(interaction);
+      });
+    } else if (interaction.isButton()) {
+      const command = registry.owner(interaction.customId);
+      await run(interaction, `button:${interaction.customId.split(':', 2).join(':')}`, async () => {
+        if (!command?.button) throw unknownComponent();
+        await command.button(interaction, ctx, interaction.customId.split(':').slice(1));
+      });
+    } else if (interaction.isModalSubmit()) {
+      const command = registry.owner(interaction.customId);
+      await run(interaction, `modal:${interaction.customId.split(':', 2).join(':')}`, async () => {
+        if (!command?.modal) throw unknownComponent();
+        await command.modal(interaction, ctx, interaction.customId.split(':').slice(1));
+      });
+    }
+  }
+
+  return { dispatch, stats };
+}
+
+const isChatInput = (c: Command | undefined): c is ChatInputCommand =>
+  c !== undefined && (c.data.type ?? ApplicationCommandType.ChatInput) === ApplicationCommandType.ChatInput;
+const isMessage = (c: Command | undefined): c is MessageCommand =>
+  c !== undefined && c.data.type === ApplicationCommandType.Message;
+
+function unknownCommand(): UserError {
+  return new UserError(
+    'I do not know this command any more. The bot may have been updated: try again in a minute.',
+  );
+}
+
+function unknownComponent(): UserError {
+  return new UserError('This button or form is no longer active. Run the command again.');
+}

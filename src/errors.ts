@@ -1,0 +1,163 @@
+// Errors a person can read. A UserError's text is safe to show in Discord; every other error is
+// classified into a short, fixed sentence, and anything unknown gets a generic sentence with a
+// reference id that is also in the log. Raw messages from libraries never reach Discord.
+import { randomBytes } from 'node:crypto';
+
+/** An error whose message is written for the member and safe to show as it is. */
+export class UserError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UserError';
+  }
+}
+
+export type ErrorKind =
+  | 'user'
+  | 'quota'
+  | 'rate_limited'
+  | 'auth_revoked'
+  | 'permission'
+  | 'not_found'
+  | 'network'
+  | 'discord'
+  | 'internal';
+
+export interface Classified {
+  kind: ErrorKind;
+  /** What the member sees. */
+  message: string;
+  /** Set for unexpected errors: shown to the member and logged, to find the log line. */
+  referenceId?: string;
+  /** Safe, structured detail for the log (codes and reasons, never tokens). */
+  detail: Record<string, string | number | undefined>;
+}
+
+/** A short id such as "E7K2QX9A" that a member can quote and an admin can grep for. */
+export function newReferenceId(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return `E${Array.from(randomBytes(7), (b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+const GOOGLE_REASONS: Record<string, { kind: ErrorKind; message: string }> = {
+  quotaExceeded: {
+    kind: 'quota',
+    message:
+      "The bot has used up today's YouTube API quota, which every server shares. It resets at midnight Pacific time — please try again then.",
+  },
+  uploadLimitExceeded: {
+    kind: 'quota',
+    message: 'Your YouTube channel has reached its daily upload limit. Try again tomorrow.',
+  },
+  rateLimitExceeded: {
+    kind: 'rate_limited',
+    message: 'YouTube is asking the bot to slow down. Please try again in a minute.',
+  },
+  userRateLimitExceeded: {
+    kind: 'rate_limited',
+    message: 'YouTube is asking the bot to slow down. Please try again in a minute.',
+  },
+  forbidden: { kind: 'permission', message: 'YouTube refused: your account is not allowed to do that.' },
+  insufficientPermissions: {
+    kind: 'permission',
+    message:
+      'Your Google link does not grant the permissions this needs. Run /link again and allow every permission.',
+  },
+  youtubeSignupRequired: {
+    kind: 'permission',
+    message:
+      'Your Google account has no YouTube channel yet. Create one at https://www.youtube.com/create_channel, then try again.',
+  },
+  authError: { kind: 'auth_revoked', message: 'Your Google link expired — run /link to connect again.' },
+  videoNotFound: {
+    kind: 'not_found',
+    message: 'That video does not exist, or it is private to someone else.',
+  },
+  playlistNotFound: {
+    kind: 'not_found',
+    message: 'That playlist does not exist, or it is private to someone else.',
+  },
+};
+
+interface GoogleErrorBody {
+  error?: { code?: number; message?: string; errors?: { reason?: string; domain?: string }[] } | string;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Reads Google's error JSON (`{error:{errors:[{reason}]}}`, or OAuth's `{error:'invalid_grant'}`). */
+export function googleReason(error: unknown): string | undefined {
+  const response = asRecord(asRecord(error)?.['response']);
+  const data = (response?.['data'] ?? asRecord(error)?.['body']) as GoogleErrorBody | undefined;
+  const body = asRecord(data)?.['error'];
+  if (typeof body === 'string') return body;
+  const first = (asRecord(body)?.['errors'] as { reason?: string }[] | undefined)?.[0];
+  return first?.reason;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** Turns any thrown value into what the member sees and what the log records. */
+export function classifyError(error: unknown): Classified {
+  if (error instanceof UserError) return { kind: 'user', message: error.message, detail: {} };
+  const record = asRecord(error);
+  const code = record?.['code'];
+  const name = typeof record?.['name'] === 'string' ? record['name'] : typeof error;
+
+  const reason = googleReason(error);
+  if (reason === 'invalid_grant') {
+    return {
+      kind: 'auth_revoked',
+      message: 'Your Google link expired or was revoked — run /link to connect again.',
+      detail: { reason },
+    };
+  }
+  const known = reason === undefined ? undefined : GOOGLE_REASONS[reason];
+  if (known) return { ...known, detail: { reason } };
+
+  if (name === 'DiscordAPIError' || name.startsWith('DiscordAPIError')) {
+    const discordCode = typeof code === 'number' ? code : undefined;
+    if (discordCode === 50013) {
+      return {
+        kind: 'permission',
+        message:
+          'I am missing a Discord permission in this channel (for example Send Messages or Embed Links).',
+        detail: { discordCode },
+      };
+    }
+    if (discordCode === 50007) {
+      return {
+        kind: 'discord',
+        message: 'I cannot send you direct messages: your privacy settings block them.',
+        detail: { discordCode },
+      };
+    }
+  }
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+    return {
+      kind: 'network',
+      message: 'A network problem stopped this. Please try again in a moment.',
+      detail: { code },
+    };
+  }
+  const referenceId = newReferenceId();
+  return {
+    kind: 'internal',
+    message: `Something went wrong on my side. If it keeps happening, give this reference to the server admins: ${referenceId}.`,
+    referenceId,
+    detail: { errorName: name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) },
+  };
+}

@@ -1,0 +1,79 @@
+// The bot's small HTTP server: /healthz now, the OAuth callback pages later. Routes are a plain
+// table; every answer carries safe headers, and nothing here knows about discord.js.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.ts';
+
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface Health {
+  /** 'ready' once the gateway session is up. */
+  gateway(): string;
+  store(): Promise<boolean>;
+}
+
+const SAFE_HEADERS = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...SAFE_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+  res.end(text);
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  /** The port actually bound (HTTP_PORT=0 picks a free one). */
+  port(): number;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(
+  port: number,
+  health: Health,
+  logger: Logger,
+  routes: Record<string, Route> = {},
+): Promise<HttpServer> {
+  const table: Record<string, Route> = {
+    'GET /healthz': async (_req, res) => {
+      const gateway = health.gateway();
+      const store = (await health.store()) ? 'ok' : 'unavailable';
+      const ok = gateway === 'ready' && store === 'ok';
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', gateway, store });
+    },
+    ...routes,
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = table[`${req.method === 'HEAD' ? 'GET' : req.method} ${url.pathname}`];
+    if (!route) {
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    Promise.resolve(route(req, res, url)).catch((error: unknown) => {
+      logger.error({ err: error, path: url.pathname }, 'http route failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    port: () => (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
