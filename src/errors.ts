@@ -150,7 +150,7 @@ export function classifyError(error: unknown): Classified {
     return {
       kind: 'network',
       message: 'A network problem stopped this. Please try again in a moment.',
-      detail: { code },
+      detail: { errorCode: code },
     };
   }
   const referenceId = newReferenceId();
@@ -158,6 +158,9 @@ export function classifyError(error: unknown): Classified {
     kind: 'internal',
     message: `Something went wrong on my side. If it keeps happening, give this reference to the server admins: ${referenceId}.`,
     referenceId,
-    detail: { errorName: name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) },
+    detail: {
+      errorName: name,
+      ...(typeof code === 'string' || typeof code === 'number' ? { errorCode: code } : {}),
+    },
   };
 }

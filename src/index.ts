@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     logger.fatal(
-      { code },
+      { errorCode: code },
       code === 'TokenInvalid'
         ? 'Discord refused DISCORD_TOKEN: copy the bot token again from the Developer Portal (Bot → Reset Token).'
         : 'could not connect to Discord',

@@ -32,10 +32,37 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
 ];
 
+/** Token shapes that must never survive into a log line, whatever field carries them. */
+const TOKEN_PATTERN =
+  /(ya29\.[\w.-]+|1\/\/[\w.-]+|Bearer\s+[\w.~+/-]+=*|Bot\s+[\w.-]+|\/webhooks\/\d+\/[\w.-]+|\/interactions\/\d+\/[\w.-]+)/g;
+
+export function scrub(text: string): string {
+  return text.replace(TOKEN_PATTERN, '[redacted]');
+}
+
+/**
+ * Errors are logged by name, code, status, message and stack only. pino's default serializer would
+ * copy every own property, and library errors (gaxios, undici, discord.js) carry request configs
+ * with Authorization headers and interaction tokens in URLs.
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error, message: scrub(String(error)) };
+  const record = error as Error & { code?: unknown; status?: unknown; cause?: unknown };
+  return {
+    type: error.name,
+    message: scrub(error.message),
+    ...(typeof record.code === 'string' || typeof record.code === 'number' ? { errorCode: record.code } : {}),
+    ...(typeof record.status === 'number' ? { status: record.status } : {}),
+    stack: scrub(error.stack ?? ''),
+    ...(record.cause !== undefined ? { cause: serializeError(record.cause) } : {}),
+  };
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'tubebridge' },
+    serializers: { err: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -24,7 +24,7 @@ export function createClient(
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event, shardId) =>
-    logger.warn({ code: event.code, shardId }, 'gateway disconnected'),
+    logger.warn({ closeCode: event.code, shardId }, 'gateway disconnected'),
   );
   return client;
 }
