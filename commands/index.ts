@@ -2,5 +2,7 @@
 // src/discord/loader.ts, so what is registered and what is answered can never disagree.
 import type { Command } from '../src/discord/command.ts';
 import help from './help.ts';
+import link from './link.ts';
+import unlink from './unlink.ts';
 
-export const commands: readonly Command[] = [help];
+export const commands: readonly Command[] = [help, link, unlink];

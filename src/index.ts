@@ -7,6 +7,11 @@ import { createClient, gatewayStatus } from './discord/client.ts';
 import { createDispatcher } from './discord/dispatcher.ts';
 import { loadCommands } from './discord/loader.ts';
 import type { Context } from './context.ts';
+import { grantRepository } from './store/grants.ts';
+import { createOAuth } from './google/oauth.ts';
+import { oauthRoutes } from './http/oauth-routes.ts';
+import { editOriginalReply } from './discord/notify.ts';
+import { linkReplyText } from './discord/link-messages.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -24,14 +29,21 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const store = await createStore(config.storeUrl, logger);
   const registry = loadCommands();
-  const ctx: Context = { config, store, logger, commands: registry.all };
+  const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger);
+  const ctx: Context = { config, store, logger, oauth, commands: registry.all };
   const { dispatch } = createDispatcher(registry, ctx);
   const client = createClient(config, logger, dispatch);
-  const http = await startHttpServer(
-    config.httpPort,
-    { gateway: () => gatewayStatus(client), store: () => store.ping() },
+  const routes = oauthRoutes(
+    oauth,
+    async (outcome) => {
+      const text = linkReplyText(outcome);
+      if ('reply' in outcome && outcome.reply && text)
+        await editOriginalReply(client, logger, outcome.reply, text);
+    },
     logger,
   );
+  const health = { gateway: () => gatewayStatus(client), store: () => store.ping() };
+  const http = await startHttpServer(config.httpPort, health, logger, routes);
   logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');
 
   let stopping = false;

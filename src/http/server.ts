@@ -48,7 +48,10 @@ export async function startHttpServer(
   };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = table[`${req.method === 'HEAD' ? 'GET' : req.method} ${url.pathname}`];
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    // Exact paths first, then one-segment prefixes written as "GET /link/*".
+    const route =
+      table[`${method} ${url.pathname}`] ?? table[`${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`];
     if (!route) {
       sendJson(res, 404, { error: 'not found' });
       return;
