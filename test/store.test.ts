@@ -22,7 +22,11 @@ test('collections persist to the sqlite file, expire, and take exactly once', as
   assert.deepEqual(await again.get('a'), { n: 1 });
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(await again.get('short'), undefined, 'a record past its TTL is gone');
-  assert.equal(await store.collection<{ n: number }>('other').get('a'), undefined, 'collections do not overlap');
+  assert.equal(
+    await store.collection<{ n: number }>('other').get('a'),
+    undefined,
+    'collections do not overlap',
+  );
 
   const takes = await Promise.all([again.take('a'), again.take('a'), again.take('a')]);
   assert.deepEqual(
@@ -36,5 +40,8 @@ test('collections persist to the sqlite file, expire, and take exactly once', as
 });
 
 test('an unsupported adapter names the package to install', async () => {
-  await assert.rejects(createStore('redis://127.0.0.1:1', createLogger('silent')), /npm install @keyv\/redis/);
+  await assert.rejects(
+    createStore('redis://127.0.0.1:1', createLogger('silent')),
+    /npm install @keyv\/redis/,
+  );
 });
