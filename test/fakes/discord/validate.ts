@@ -1,0 +1,312 @@
+// Request validation with Discord's documented limits, answering 50035 Invalid Form Body like Discord.
+import { invalidFormBody, isRecord, E, type FieldError, type Reply } from './util.ts';
+
+const maxLength = (path: FieldError['path'], n: number): FieldError => ({
+  path,
+  code: 'BASE_TYPE_MAX_LENGTH',
+  message: `Must be ${n} or fewer in length.`,
+});
+const badLength = (path: FieldError['path'], min: number, max: number): FieldError => ({
+  path,
+  code: 'BASE_TYPE_BAD_LENGTH',
+  message: `Must be between ${min} and ${max} in length.`,
+});
+const required = (path: FieldError['path']): FieldError => ({
+  path,
+  code: 'BASE_TYPE_REQUIRED',
+  message: 'This field is required',
+});
+
+const strLen = (value: unknown): number => (typeof value === 'string' ? [...value].length : 0);
+
+export const IS_COMPONENTS_V2 = 1 << 15;
+
+/** Embed limits (title 256, description 4096, 25 fields of 256/1024, footer 2048, author 256, 6000 total). */
+function checkEmbeds(embeds: unknown, errors: FieldError[]): void {
+  if (embeds === undefined || embeds === null) return;
+  if (!Array.isArray(embeds)) {
+    errors.push({ path: ['embeds'], code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' });
+    return;
+  }
+  if (embeds.length > 10) errors.push(maxLength(['embeds'], 10));
+  let total = 0;
+  embeds.forEach((embed: unknown, i) => {
+    if (!isRecord(embed)) return;
+    const limit = (value: unknown, n: number, path: FieldError['path']): void => {
+      total += strLen(value);
+      if (strLen(value) > n) errors.push(maxLength(['embeds', i, ...path], n));
+    };
+    limit(embed['title'], 256, ['title']);
+    limit(embed['description'], 4096, ['description']);
+    if (isRecord(embed['footer'])) limit(embed['footer']['text'], 2048, ['footer', 'text']);
+    if (isRecord(embed['author'])) limit(embed['author']['name'], 256, ['author', 'name']);
+    const fields = embed['fields'];
+    if (Array.isArray(fields)) {
+      if (fields.length > 25) errors.push(maxLength(['embeds', i, 'fields'], 25));
+      fields.forEach((field: unknown, j) => {
+        if (!isRecord(field)) return;
+        if (typeof field['name'] !== 'string') errors.push(required(['embeds', i, 'fields', j, 'name']));
+        if (typeof field['value'] !== 'string') errors.push(required(['embeds', i, 'fields', j, 'value']));
+        limit(field['name'], 256, ['fields', j, 'name']);
+        limit(field['value'], 1024, ['fields', j, 'value']);
+      });
+    }
+  });
+  if (total > 6000) {
+    errors.push({
+      path: ['embeds'],
+      code: 'MAX_EMBED_SIZE_EXCEEDED',
+      message: 'Embed size exceeds maximum size of 6000',
+    });
+  }
+}
+
+/** Legacy (non-V2) components: ≤ 5 action rows of ≤ 5 buttons; custom_id ≤ 100, label ≤ 80, link URL ≤ 512. */
+function checkComponents(components: unknown, flags: number, errors: FieldError[]): void {
+  if (components === undefined || components === null) return;
+  if (!Array.isArray(components)) {
+    errors.push({ path: ['components'], code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' });
+    return;
+  }
+  if (flags & IS_COMPONENTS_V2) {
+    if (components.length > 40) errors.push(maxLength(['components'], 40));
+    return;
+  }
+  if (components.length > 5) errors.push(maxLength(['components'], 5));
+  components.forEach((row: unknown, i) => {
+    if (!isRecord(row)) return;
+    if (row['type'] !== 1) {
+      errors.push({
+        path: ['components', i, 'type'],
+        code: 'UNION_TYPE_CHOICES',
+        message: `Value of field "type" must be one of (1,).`,
+      });
+      return;
+    }
+    const children = Array.isArray(row['components']) ? (row['components'] as unknown[]) : [];
+    if (children.length === 0) errors.push(badLength(['components', i, 'components'], 1, 5));
+    if (children.length > 5) errors.push(maxLength(['components', i, 'components'], 5));
+    children.forEach((child: unknown, j) => {
+      if (!isRecord(child)) return;
+      const path = ['components', i, 'components', j];
+      if (strLen(child['custom_id']) > 100) errors.push(maxLength([...path, 'custom_id'], 100));
+      if (child['type'] === 2) {
+        if (strLen(child['label']) > 80) errors.push(maxLength([...path, 'label'], 80));
+        if (child['style'] === 5) {
+          if (typeof child['url'] !== 'string') errors.push(required([...path, 'url']));
+          else if (child['url'].length > 512) errors.push(maxLength([...path, 'url'], 512));
+          if (child['custom_id'] !== undefined) {
+            errors.push({
+              path: [...path, 'custom_id'],
+              code: 'BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED',
+              message: 'A custom id cannot be specified for this button style',
+            });
+          }
+        } else if (child['style'] !== 6 && typeof child['custom_id'] !== 'string') {
+          errors.push({
+            path: [...path, 'custom_id'],
+            code: 'BUTTON_COMPONENT_CUSTOM_ID_REQUIRED',
+            message: 'A custom id is required',
+          });
+        }
+      } else if (typeof child['type'] === 'number' && [3, 5, 6, 7, 8].includes(child['type'])) {
+        if (typeof child['custom_id'] !== 'string') errors.push(required([...path, 'custom_id']));
+        if (Array.isArray(child['options']) && child['options'].length > 25)
+          errors.push(maxLength([...path, 'options'], 25));
+      }
+    });
+  });
+}
+
+/** Validates a message create/edit body. `create` also rejects an empty message (50006). */
+export function validateMessage(
+  body: unknown,
+  create: boolean,
+  fileCount: number,
+  prefix: FieldError['path'] = [],
+): Reply | undefined {
+  if (body !== undefined && !isRecord(body))
+    return invalidFormBody([
+      { path: [], code: 'DICT_TYPE_CONVERT', message: 'Only dictionaries may be used in a DictType' },
+    ]);
+  const b = body ?? {};
+  const errors: FieldError[] = [];
+  const content = b['content'];
+  if (content !== undefined && content !== null && typeof content !== 'string') {
+    errors.push({ path: ['content'], code: 'BASE_TYPE_STRING', message: 'Must be a string.' });
+  }
+  if (strLen(content) > 2000) errors.push(maxLength(['content'], 2000));
+  const flags = typeof b['flags'] === 'number' ? b['flags'] : 0;
+  if (flags & IS_COMPONENTS_V2 && strLen(content) > 0) {
+    errors.push({
+      path: ['content'],
+      code: 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2',
+      message: "The 'content' field cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+    });
+  }
+  checkEmbeds(b['embeds'], errors);
+  checkComponents(b['components'], flags, errors);
+  if (errors.length > 0) return invalidFormBody(errors.map((e) => ({ ...e, path: [...prefix, ...e.path] })));
+  if (create && isEmptyMessage(b, fileCount)) return E.emptyMessage();
+  return undefined;
+}
+
+/** True when a message body has nothing to show. */
+export function isEmptyMessage(b: Record<string, unknown>, fileCount: number): boolean {
+  const has = (key: string): boolean => Array.isArray(b[key]) && (b[key] as unknown[]).length > 0;
+  return (
+    strLen(b['content']) === 0 &&
+    !has('embeds') &&
+    !has('components') &&
+    !has('sticker_ids') &&
+    b['poll'] === undefined &&
+    fileCount === 0
+  );
+}
+
+const CHAT_INPUT_NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
+
+function checkName(
+  name: unknown,
+  chatInput: boolean,
+  path: FieldError['path'],
+  errors: FieldError[],
+  option: boolean,
+): void {
+  if (typeof name !== 'string') {
+    errors.push(required(path));
+    return;
+  }
+  if (chatInput) {
+    if (!CHAT_INPUT_NAME.test(name) || name !== name.toLowerCase()) {
+      errors.push(
+        option
+          ? { path, code: 'APPLICATION_COMMAND_OPTION_INVALID_NAME', message: 'Option name is invalid' }
+          : { path, code: 'APPLICATION_COMMAND_INVALID_NAME', message: 'Command name is invalid' },
+      );
+    }
+  } else if (strLen(name) < 1 || strLen(name) > 32) {
+    errors.push(badLength(path, 1, 32));
+  }
+}
+
+function checkOptions(options: unknown, path: FieldError['path'], depth: number, errors: FieldError[]): void {
+  if (options === undefined || options === null) return;
+  if (!Array.isArray(options)) {
+    errors.push({ path, code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' });
+    return;
+  }
+  if (options.length > 25) errors.push(maxLength(path, 25));
+  const names = new Set<string>();
+  let sawOptional = false;
+  options.forEach((option: unknown, i) => {
+    const p = [...path, i];
+    if (!isRecord(option)) return;
+    const type = option['type'];
+    if (typeof type !== 'number' || type < 1 || type > 11) {
+      errors.push({
+        path: [...p, 'type'],
+        code: 'BASE_TYPE_CHOICES',
+        message: 'Value must be one of {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}.',
+      });
+      return;
+    }
+    checkName(option['name'], true, [...p, 'name'], errors, true);
+    if (typeof option['name'] === 'string') {
+      if (names.has(option['name'])) {
+        errors.push({
+          path: [...p, 'name'],
+          code: 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS',
+          message: 'Option names must be unique',
+        });
+      }
+      names.add(option['name']);
+    }
+    const description = option['description'];
+    if (typeof description !== 'string') errors.push(required([...p, 'description']));
+    else if (strLen(description) < 1 || strLen(description) > 100)
+      errors.push(badLength([...p, 'description'], 1, 100));
+    if (type === 1 || type === 2) {
+      if ((type === 2 && depth > 0) || (type === 1 && depth > 1)) {
+        errors.push({
+          path: [...p, 'type'],
+          code: 'APPLICATION_COMMAND_OPTION_TYPE_INVALID',
+          message: 'Sub-command and sub-command group option types are mutually exclusive to all other types',
+        });
+      }
+      checkOptions(option['options'], [...p, 'options'], depth + 1, errors);
+      return;
+    }
+    if (option['required'] === true) {
+      if (sawOptional) {
+        errors.push({
+          path: [...p, 'required'],
+          code: 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID',
+          message: 'Required options must be placed before non-required options',
+        });
+      }
+    } else sawOptional = true;
+    const choices = option['choices'];
+    if (Array.isArray(choices)) {
+      if (choices.length > 25) errors.push(maxLength([...p, 'choices'], 25));
+      choices.forEach((choice: unknown, j) => {
+        if (!isRecord(choice)) return;
+        if (strLen(choice['name']) < 1 || strLen(choice['name']) > 100)
+          errors.push(badLength([...p, 'choices', j, 'name'], 1, 100));
+        if (typeof choice['value'] === 'string' && strLen(choice['value']) > 100)
+          errors.push(maxLength([...p, 'choices', j, 'value'], 100));
+      });
+    }
+  });
+}
+
+/** Validates a bulk-overwrite body (array of commands). */
+export function validateCommands(body: unknown): Reply | undefined {
+  if (!Array.isArray(body))
+    return invalidFormBody([{ path: [], code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' }]);
+  const errors: FieldError[] = [];
+  if (body.length > 200) errors.push(maxLength([], 200));
+  const seen = new Set<string>();
+  body.forEach((command: unknown, i) => {
+    if (!isRecord(command)) {
+      errors.push({
+        path: [i],
+        code: 'DICT_TYPE_CONVERT',
+        message: 'Only dictionaries may be used in a DictType',
+      });
+      return;
+    }
+    const errs = validateCommand(command);
+    for (const e of errs) errors.push({ ...e, path: [i, ...e.path] });
+    const key = JSON.stringify([command['type'] ?? 1, command['name']]);
+    if (seen.has(key))
+      errors.push({
+        path: [],
+        code: 'APPLICATION_COMMANDS_DUPLICATE_NAME',
+        message: `Application command names must be unique`,
+      });
+    seen.add(key);
+  });
+  return errors.length > 0 ? invalidFormBody(errors) : undefined;
+}
+
+/** Field errors of one command (name 1-32 lowercase for chat input, description 1-100, ≤ 25 options). */
+export function validateCommand(command: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  const type = command['type'] ?? 1;
+  if (type !== 1 && type !== 2 && type !== 3 && type !== 4) {
+    errors.push({ path: ['type'], code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {1, 2, 3, 4}.' });
+    return errors;
+  }
+  checkName(command['name'], type === 1, ['name'], errors, false);
+  const description = command['description'];
+  if (type === 1) {
+    if (typeof description !== 'string') errors.push(required(['description']));
+    else if (strLen(description) < 1 || strLen(description) > 100)
+      errors.push(badLength(['description'], 1, 100));
+    checkOptions(command['options'], ['options'], 0, errors);
+  } else if (typeof description === 'string' && description.length > 0) {
+    errors.push(maxLength(['description'], 0));
+  }
+  return errors;
+}
