@@ -2,7 +2,7 @@
 // /unlink, the member's "browser" following the links, and the Google fake's consent and tokens.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { FakeDiscord, type InteractionHandle } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
 import { baseEnv, freePort, startBot, type BotProcess } from './support/bot.ts';
@@ -235,6 +235,32 @@ test('an account without a YouTube channel gets a page and a reply saying how to
   assert.doesNotMatch((await runLink(frank)).content, /linked to/);
 });
 
+test('a callback without a code, or with a permission unticked, links nothing and says what to do', async () => {
+  const gina = { id: '700000000000000018', username: 'gina' };
+  google.consent.account = google.addAccount({ email: 'gina@example.com', channel: { title: 'Gina Games' } });
+  const first = await runLink(gina);
+  const state = first.url.slice(first.url.lastIndexOf('/') + 1);
+  const tokenCalls = google.requests.filter((r) => r.path === '/token').length;
+  const noCode = await fetch(`${publicUrl}/oauth/callback?state=${state}`);
+  assert.equal(noCode.status, 400);
+  assert.match(await noCode.text(), /did not complete the sign-in/);
+  assert.equal(google.requests.filter((r) => r.path === '/token').length, tokenCalls, 'no token exchange');
+  await first.interaction.waitForOriginal((m) => /did not complete/.test(m.content ?? ''));
+
+  google.consent.withholdScopes = ['https://www.googleapis.com/auth/youtube'];
+  try {
+    const second = await runLink(gina);
+    const { response, html } = await browse(second.url);
+    assert.equal(response.status, 403);
+    assert.match(html, /A permission was not granted/);
+    const edited = await second.interaction.waitForOriginal((m) => /permission/.test(m.content ?? ''));
+    assert.match(edited.content ?? '', /leave every box ticked/);
+  } finally {
+    google.consent.withholdScopes = [];
+  }
+  assert.doesNotMatch((await runLink(gina)).content, /linked to/);
+});
+
 test('/unlink revokes at Google and forgets; a failed revocation still forgets and says so', async () => {
   const unlink = async (user: typeof ALICE) => {
     const interaction = discord.sendCommand({ name: 'unlink', user, guildId: GUILD.id });
@@ -260,7 +286,11 @@ test('/unlink revokes at Google and forgets; a failed revocation still forgets a
 test('no secret reaches a log line, and the store file holds no token in plaintext', async () => {
   await bot.waitForLog((e) => e['msg'] === 'google account unlinked', 'the last unlink');
   const log = bot.lines.join('\n');
-  const raw = readFileSync(storeFile).toString('latin1');
+  // The database file and, when sqlite keeps one, its write-ahead log.
+  const raw = [storeFile, `${storeFile}-wal`]
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('');
   assert.ok(secrets.size > 8, 'the test collected the secrets it saw');
   for (const secret of secrets) {
     assert.ok(!log.includes(secret), `a secret appears in the log: ${secret.slice(0, 6)}…`);

@@ -1,0 +1,125 @@
+// The central dispatcher with the real discord.js client against the Discord fake: every kind of
+// failure becomes a reply a member can read, and the log line carries what an admin needs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { Client, GatewayIntentBits, Events, ApplicationCommandType } from 'discord.js';
+import { FakeDiscord } from './fakes/discord.ts';
+import { waitFor } from './fakes/http.ts';
+import { createDispatcher } from '../src/discord/dispatcher.ts';
+import { loadCommands } from '../src/discord/loader.ts';
+import type { ChatInputCommand } from '../src/discord/command.ts';
+import type { Context } from '../src/context.ts';
+import { createLogger } from '../src/logger.ts';
+import { UserError } from '../src/errors.ts';
+
+const lines: Record<string, unknown>[] = [];
+const logger = createLogger(
+  'info',
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  }),
+);
+
+const command = (
+  name: string,
+  defer: ChatInputCommand['defer'],
+  run: () => Promise<void>,
+): ChatInputCommand => ({
+  data: { name, description: `test ${name}`, type: ApplicationCommandType.ChatInput },
+  defer,
+  execute: run,
+  autocomplete: () => Promise.reject(new Error('autocomplete broke')),
+  button: () => Promise.reject(new UserError('That button is for someone else.')),
+});
+
+const registry = loadCommands([
+  command('boom', 'none', () => Promise.reject(new Error('internal detail ya29.leaked'))),
+  command('refuse', 'none', () => Promise.reject(new UserError('The title is longer than 100 characters.'))),
+  command('slow', 'ephemeral', () => Promise.reject(Object.assign(new Error('x'), { code: 'ECONNRESET' }))),
+  command('quota', 'public', () =>
+    Promise.reject({ response: { data: { error: { code: 403, errors: [{ reason: 'quotaExceeded' }] } } } }),
+  ),
+]);
+
+let discord: FakeDiscord;
+let client: Client;
+
+before(async () => {
+  discord = await FakeDiscord.start();
+  client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl } });
+  const { dispatch } = createDispatcher(registry, { logger, commands: registry.all } as unknown as Context);
+  client.on(Events.InteractionCreate, (i) => void dispatch(i));
+  await client.login(discord.botToken);
+  await waitFor(() => (client.isReady() ? true : undefined), 'ready');
+});
+
+after(async () => {
+  await client.destroy();
+  await discord.close();
+});
+
+test('an unexpected error shows a short message with a reference id that is also in the log', async () => {
+  const interaction = discord.sendCommand({ name: 'boom' });
+  const response = await interaction.response();
+  const content = (response.data as { content: string; flags: number }).content;
+  assert.equal((response.data as { flags: number }).flags & 64, 64);
+  const id = /reference to the server admins: (E[A-Z0-9]{7})\./.exec(content)?.[1];
+  assert.ok(id, content);
+  assert.doesNotMatch(content, /internal detail|ya29/);
+  const entry = await waitFor(() => lines.find((l) => l['referenceId'] === id), 'the log line');
+  assert.equal(entry['outcome'], 'error');
+  assert.equal(entry['interaction'], '/boom');
+  assert.equal(entry['level'], 50);
+  assert.match(JSON.stringify(entry['err']), /internal detail/, 'the log keeps the detail…');
+  assert.doesNotMatch(JSON.stringify(entry), /ya29\.leaked/, '…but never a token');
+});
+
+test('a UserError shows its own text, logged as a refusal rather than a failure', async () => {
+  const response = await discord.sendCommand({ name: 'refuse' }).response();
+  assert.equal((response.data as { content: string }).content, 'The title is longer than 100 characters.');
+  const entry = await waitFor(() => lines.find((l) => l['interaction'] === '/refuse'), 'the log line');
+  assert.equal(entry['outcome'], 'user_error');
+});
+
+test('after a deferral, the error replaces the "thinking…" message; known causes get their sentence', async () => {
+  const slow = discord.sendCommand({ name: 'slow' });
+  assert.equal((await slow.response()).type, 5);
+  const edited = await slow.waitForOriginal((m) => (m.content ?? '') !== '');
+  assert.equal(edited.content, 'A network problem stopped this. Please try again in a moment.');
+
+  const quota = discord.sendCommand({ name: 'quota' });
+  assert.equal((await quota.response()).type, 5);
+  const quotaReply = await quota.waitForOriginal((m) => (m.content ?? '') !== '');
+  assert.match(quotaReply.content ?? '', /quota.*midnight Pacific/);
+});
+
+test('a failing autocomplete answers with no choices; components reach their command', async () => {
+  const auto = discord.sendAutocomplete({
+    name: 'boom',
+    options: [{ type: 3, name: 'q', value: 'x', focused: true }],
+  });
+  const response = await auto.response();
+  assert.equal(response.type, 8);
+  assert.deepEqual((response.data as { choices: unknown[] }).choices, []);
+
+  const message = await client.channels.fetch(discord.guilds[0]?.channels?.[0]?.id ?? '');
+  assert.ok(message?.isSendable());
+  const sent = await message.send('card');
+  const press = discord.sendButton({
+    customId: 'refuse:approve:1',
+    message: { id: sent.id, channelId: sent.channelId },
+  });
+  assert.equal(
+    ((await press.response()).data as { content: string }).content,
+    'That button is for someone else.',
+  );
+  const stale = discord.sendButton({
+    customId: 'gone:1',
+    message: { id: sent.id, channelId: sent.channelId },
+  });
+  assert.match(((await stale.response()).data as { content: string }).content, /no longer active/);
+});
