@@ -4,5 +4,7 @@ import type { Command } from '../src/discord/command.ts';
 import help from './help.ts';
 import link from './link.ts';
 import unlink from './unlink.ts';
+import upload from './upload.ts';
+import uploadMessage from './upload-message.ts';
 
-export const commands: readonly Command[] = [help, link, unlink];
+export const commands: readonly Command[] = [help, link, unlink, upload, uploadMessage];

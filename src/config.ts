@@ -35,6 +35,12 @@ export interface Config {
   /** 32 bytes; read from TOKEN_ENCRYPTION_KEY or the generated key file. */
   readonly tokenEncryptionKey: Buffer;
   readonly logLevel: LogLevel;
+  readonly uploads: {
+    /** Uploads one member may run at once; more wait in line. */
+    readonly perMember: number;
+    /** Uploads the whole bot runs at once. */
+    readonly global: number;
+  };
 }
 
 /** A configuration that cannot start the bot. `problems` holds one line per variable. */
@@ -62,6 +68,8 @@ export const DEFAULTS = {
   HTTP_PORT: '3000',
   STORE_URL: 'sqlite://data/tubebridge.sqlite',
   LOG_LEVEL: 'info',
+  UPLOAD_CONCURRENCY_PER_MEMBER: '1',
+  UPLOAD_CONCURRENCY: '3',
 } as const;
 
 /** Which parts a program needs: the bot needs all; `npm run register` needs only Discord's. */
@@ -154,7 +162,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
   let httpPort = 3000;
   let storeUrl: string = DEFAULTS.STORE_URL;
   let logLevel: LogLevel = 'info';
+  const count = (name: 'UPLOAD_CONCURRENCY_PER_MEMBER' | 'UPLOAD_CONCURRENCY'): number => {
+    const text = read(name) ?? DEFAULTS[name];
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < 1 || value > 100) {
+      problems.push(`${name} must be a whole number from 1 to 100, got "${text}".`);
+    }
+    return value;
+  };
+  let uploads = { perMember: 1, global: 3 };
   if (need === 'all') {
+    uploads = { perMember: count('UPLOAD_CONCURRENCY_PER_MEMBER'), global: count('UPLOAD_CONCURRENCY') };
     const where =
       'Google Cloud Console → APIs & Services → Credentials → your OAuth client (type "Web application")';
     google = {
@@ -210,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     dataDir,
     tokenEncryptionKey,
     logLevel,
+    uploads,
   };
 }
 

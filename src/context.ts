@@ -4,6 +4,9 @@ import type { Logger } from './logger.ts';
 import type { Store } from './store/index.ts';
 import type { Command } from './discord/command.ts';
 import type { OAuthService } from './google/oauth.ts';
+import type { UploadService } from './uploads/jobs.ts';
+import type { Catalog } from './google/catalog.ts';
+import type { Dispatcher } from 'undici';
 
 export interface Context {
   readonly config: Config;
@@ -11,6 +14,12 @@ export interface Context {
   readonly logger: Logger;
   /** Linking Google accounts and acting as them. */
   readonly oauth: OAuthService;
+  /** Cached YouTube lists for autocomplete (categories, playlists). */
+  readonly catalog: Catalog;
+  /** The upload queue. */
+  readonly uploads: UploadService;
+  /** The HTTP dispatcher for downloads (tests pass their own; undefined = undici's global one). */
+  readonly dispatcher: Dispatcher | undefined;
   /** Every command the bot serves, for /help. */
   readonly commands: readonly Command[];
 }

@@ -1,17 +1,6 @@
-// Composition root: config → store → http → discord → login; a graceful stop on SIGINT/SIGTERM.
+// Entry point: read the configuration, start the app, stop gracefully on SIGINT/SIGTERM.
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
-import { createLogger } from './logger.ts';
-import { createStore } from './store/index.ts';
-import { startHttpServer } from './http/server.ts';
-import { createClient, gatewayStatus } from './discord/client.ts';
-import { createDispatcher } from './discord/dispatcher.ts';
-import { loadCommands } from './discord/loader.ts';
-import type { Context } from './context.ts';
-import { grantRepository } from './store/grants.ts';
-import { createOAuth } from './google/oauth.ts';
-import { oauthRoutes } from './http/oauth-routes.ts';
-import { editOriginalReply } from './discord/notify.ts';
-import { linkReplyText } from './discord/link-messages.ts';
+import { createApp } from './app.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -26,35 +15,15 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger(config.logLevel);
-  const store = await createStore(config.storeUrl, logger);
-  const registry = loadCommands();
-  const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger);
-  const ctx: Context = { config, store, logger, oauth, commands: registry.all };
-  const { dispatch } = createDispatcher(registry, ctx);
-  const client = createClient(config, logger, dispatch);
-  const routes = oauthRoutes(
-    oauth,
-    async (outcome) => {
-      const text = linkReplyText(outcome);
-      if ('reply' in outcome && outcome.reply && text)
-        await editOriginalReply(client, logger, outcome.reply, text);
-    },
-    logger,
-  );
-  const health = { gateway: () => gatewayStatus(client), store: () => store.ping() };
-  const http = await startHttpServer(config.httpPort, health, logger, routes);
-  logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');
-
+  const app = await createApp(config);
+  const { logger } = app;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    // Work in flight keeps its state in the store and resumes on the next start.
-    await client.destroy();
-    await http.close();
-    await store.close();
+    // Uploads in flight keep their state in the store and resume on the next start.
+    await app.stop();
     logger.info('stopped');
     logger.flush();
     process.exit(0);
@@ -63,7 +32,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void stop(s));
 
   try {
-    await client.login(config.discord.token);
+    await app.start();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     logger.fatal(
@@ -72,8 +41,7 @@ async function main(): Promise<void> {
         ? 'Discord refused DISCORD_TOKEN: copy the bot token again from the Developer Portal (Bot → Reset Token).'
         : 'could not connect to Discord',
     );
-    await http.close();
-    await store.close();
+    await app.stop();
     process.exit(1);
   }
 }

@@ -1,0 +1,143 @@
+import { ApplicationCommandOptionType, ApplicationCommandType, MessageFlags } from 'discord.js';
+import type { ChatInputCommand } from '../src/discord/command.ts';
+import type { Context } from '../src/context.ts';
+import { regionOf } from '../src/google/catalog.ts';
+import { DEFAULT_CATEGORY, LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
+import { prepareUpload } from '../src/uploads/prepare.ts';
+
+const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
+
+/** Where a member's upload defaults come from (server settings arrive with the server features). */
+export const uploadDefaults = () => ({ privacy: 'public' as const, categoryId: DEFAULT_CATEGORY });
+
+export default {
+  data: {
+    name: 'upload',
+    description: 'Upload a video attachment to your YouTube channel, with a live progress message',
+    type: ApplicationCommandType.ChatInput,
+    options: [
+      {
+        type: Attachment,
+        name: 'file',
+        description: 'The video (MP4, MOV, WebM, MKV, AVI…)',
+        required: true,
+      },
+      { type: Text, name: 'title', description: 'Title (default: the file name)', max_length: LIMITS.title },
+      { type: Text, name: 'description', description: 'Description (up to 5000 bytes)', max_length: 5000 },
+      {
+        type: Text,
+        name: 'tags',
+        description: 'Comma-separated keywords, e.g. surfing, Santa Cruz',
+        max_length: 500,
+      },
+      {
+        type: Text,
+        name: 'category',
+        description: 'YouTube category (default: People & Blogs)',
+        autocomplete: true,
+      },
+      {
+        type: Text,
+        name: 'privacy',
+        description: 'Who can watch (default: public)',
+        choices: PRIVACIES.map((p) => ({ name: p, value: p })),
+      },
+      { type: Text, name: 'playlist', description: 'Add it to one of your playlists', autocomplete: true },
+      {
+        type: Bool,
+        name: 'made_for_kids',
+        description: 'Is the video made for kids? (YouTube asks every uploader)',
+      },
+      {
+        type: Text,
+        name: 'publish_at',
+        description: 'Schedule: when it goes public, e.g. 2026-12-24T18:00Z (private until then)',
+        max_length: 40,
+      },
+      {
+        type: Bool,
+        name: 'notify_subscribers',
+        description: 'Tell your subscribers about it (default: yes)',
+      },
+      { type: Attachment, name: 'thumbnail', description: 'Custom thumbnail (JPEG or PNG, up to 2 MiB)' },
+    ],
+  },
+  defer: 'ephemeral',
+  async execute(interaction, ctx) {
+    const file = interaction.options.getAttachment('file', true);
+    const thumbnail = interaction.options.getAttachment('thumbnail');
+    const job = await prepareUpload(
+      {
+        owner: interaction.user.id,
+        guildId: interaction.guildId,
+        channelId: interaction.channelId,
+        file: { url: file.url, filename: file.name, size: file.size },
+        sizeLimit: interaction.attachmentSizeLimit,
+        thumbnail: thumbnail
+          ? { url: thumbnail.url, filename: thumbnail.name, size: thumbnail.size }
+          : undefined,
+        title: interaction.options.getString('title'),
+        description: interaction.options.getString('description'),
+        tags: interaction.options.getString('tags'),
+        categoryId: interaction.options.getString('category'),
+        privacy: interaction.options.getString('privacy'),
+        playlistId: interaction.options.getString('playlist'),
+        madeForKids: interaction.options.getBoolean('made_for_kids'),
+        publishAt: interaction.options.getString('publish_at'),
+        notifySubscribers: interaction.options.getBoolean('notify_subscribers'),
+        filename: file.name,
+      },
+      prepareDeps(ctx),
+    );
+    await ctx.uploads.submit(job, { applicationId: interaction.applicationId, token: interaction.token });
+  },
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    const typed = focused.value.toLowerCase();
+    if (focused.name === 'category') {
+      const region = regionOf(
+        interaction.guild?.preferredLocale ?? interaction.guildLocale ?? interaction.locale,
+      );
+      const categories = await ctx.catalog.categories(interaction.user.id, region);
+      await interaction.respond(
+        categories
+          .filter((c) => typed === '' || c.title.toLowerCase().includes(typed) || c.id === typed)
+          .slice(0, 25)
+          .map((c) => ({ name: `${c.title} (${c.id})`, value: c.id })),
+      );
+    } else if (focused.name === 'playlist') {
+      const playlists = await ctx.catalog.playlists(interaction.user.id);
+      await interaction.respond(
+        playlists
+          .filter((p) => typed === '' || p.title.toLowerCase().includes(typed))
+          .slice(0, 25)
+          .map((p) => ({ name: p.title.slice(0, 100), value: p.id })),
+      );
+    } else {
+      await interaction.respond([]);
+    }
+  },
+  async button(interaction, ctx, [action, jobId]) {
+    if (action !== 'cancel' || !jobId) return;
+    const result = await ctx.uploads.cancel(jobId, interaction.user.id);
+    if (result === 'cancelled') {
+      await interaction.deferUpdate();
+      return;
+    }
+    const content = {
+      not_owner: 'Only the member who started this upload can cancel it.',
+      finished: 'This upload has already finished, so there is nothing to cancel.',
+      not_found: 'This upload is no longer known to the bot.',
+    }[result];
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  },
+} satisfies ChatInputCommand;
+
+export function prepareDeps(ctx: Context) {
+  return {
+    oauth: ctx.oauth,
+    allowedHosts: ctx.config.discord.cdnHosts,
+    defaults: uploadDefaults(),
+    dispatcher: ctx.dispatcher,
+  };
+}

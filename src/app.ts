@@ -1,0 +1,110 @@
+// Composition: config → store → google → uploads → http → discord → login. Used by src/index.ts
+// and, in-process, by tests that need to tune timings (backoff, progress interval, token lifetime).
+import type { Dispatcher } from 'undici';
+import type { Config } from './config.ts';
+import type { Context } from './context.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createStore } from './store/index.ts';
+import { grantRepository } from './store/grants.ts';
+import { createOAuth } from './google/oauth.ts';
+import { createCatalog } from './google/catalog.ts';
+import { startHttpServer, type HttpServer } from './http/server.ts';
+import { oauthRoutes } from './http/oauth-routes.ts';
+import { createClient, gatewayStatus } from './discord/client.ts';
+import { createDispatcher } from './discord/dispatcher.ts';
+import { loadCommands } from './discord/loader.ts';
+import { editOriginalReply } from './discord/notify.ts';
+import { linkReplyText } from './discord/link-messages.ts';
+import { discordProgressSink } from './discord/progress-message.ts';
+import { jobRepository } from './uploads/records.ts';
+import { createUploads, DEFAULT_TUNING, type UploadTuning } from './uploads/jobs.ts';
+import type { Client } from 'discord.js';
+
+export interface AppOptions {
+  readonly logger?: Logger;
+  /** Overrides of upload timings (tests shorten backoff and the reply lifetime). */
+  readonly tuning?: Partial<UploadTuning>;
+  readonly dispatcher?: Dispatcher;
+}
+
+export interface App {
+  readonly client: Client;
+  readonly http: HttpServer;
+  readonly logger: Logger;
+  /** Logs in to Discord and resumes unfinished uploads. */
+  start(): Promise<void>;
+  /** Stops cleanly: uploads paused resumable, gateway closed, HTTP drained, store closed. */
+  stop(): Promise<void>;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = await createStore(config.storeUrl, logger);
+  const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger);
+  const registry = loadCommands();
+  const jobs = jobRepository(store, config.tokenEncryptionKey);
+
+  // The dispatcher needs the context, the context needs the uploads, the uploads need the client.
+  let dispatch: (i: Parameters<ReturnType<typeof createDispatcher>['dispatch']>[0]) => Promise<void> = () =>
+    Promise.resolve();
+  const client = createClient(config, logger, (i) => dispatch(i));
+  const uploads = createUploads({
+    jobs,
+    oauth,
+    rootUrl: config.youtubeApiUrl,
+    allowedHosts: config.discord.cdnHosts,
+    sinkFor: discordProgressSink(client, jobs, logger),
+    logger,
+    tuning: {
+      ...DEFAULT_TUNING,
+      perMember: config.uploads.perMember,
+      global: config.uploads.global,
+      ...options.tuning,
+    },
+    dispatcher: options.dispatcher,
+  });
+  const ctx: Context = {
+    config,
+    store,
+    logger,
+    oauth,
+    uploads,
+    catalog: createCatalog(oauth, config.youtubeApiUrl, logger),
+    commands: registry.all,
+    dispatcher: options.dispatcher,
+  };
+  dispatch = createDispatcher(registry, ctx).dispatch;
+
+  const routes = oauthRoutes(
+    oauth,
+    async (outcome) => {
+      const text = linkReplyText(outcome);
+      if ('reply' in outcome && outcome.reply && text)
+        await editOriginalReply(client, logger, outcome.reply, text);
+    },
+    logger,
+  );
+  const health = { gateway: () => gatewayStatus(client), store: () => store.ping() };
+  const http = await startHttpServer(config.httpPort, health, logger, routes);
+  logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');
+
+  let stopped = false;
+  return {
+    client,
+    http,
+    logger,
+    async start() {
+      await client.login(config.discord.token);
+      const resumed = await uploads.resume();
+      if (resumed > 0) logger.info({ resumed }, 'unfinished uploads resumed');
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await uploads.stop();
+      await client.destroy();
+      await http.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Everything checked before a single byte moves to YouTube: a linked account, an allowed host, a
+// real video by content, the size limit and YouTube's metadata limits. Each failure is one sentence.
+import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { UserError } from '../errors.ts';
+import type { OAuthService } from '../google/oauth.ts';
+import { readHead } from './download.ts';
+import { buildMetadata, type UploadDefaults, type UploadInput } from './metadata.ts';
+import type { JobRecord, SourceFile } from './records.ts';
+import { SNIFF_BYTES, sniffImage, sniffVideo } from './sniff.ts';
+import { formatBytes } from './progress.ts';
+
+/** An attachment as Discord described it: nothing here is trusted until checked. */
+export interface AttachmentInput {
+  readonly url: string;
+  readonly filename: string;
+  readonly size: number;
+}
+
+export interface UploadRequest extends UploadInput {
+  readonly owner: string;
+  readonly guildId: string | null;
+  readonly channelId: string;
+  readonly file: AttachmentInput;
+  /** The member's own attachment limit (`attachment_size_limit`), when the file came with the command. */
+  readonly sizeLimit: number | undefined;
+  readonly thumbnail?: AttachmentInput | undefined;
+  readonly playlistId?: string | null | undefined;
+  readonly notifySubscribers?: boolean | null | undefined;
+}
+
+/** YouTube's limit for custom thumbnails. */
+export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+
+export function hostAllowed(url: string, allowedHosts: readonly string[]): boolean {
+  try {
+    const parsed = new URL(url);
+    return (
+      (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
+      allowedHosts.includes(parsed.host.toLowerCase())
+    );
+  } catch {
+    return false;
+  }
+}
+
+export interface PrepareDeps {
+  readonly oauth: OAuthService;
+  readonly allowedHosts: readonly string[];
+  readonly defaults: UploadDefaults;
+  readonly dispatcher?: Dispatcher | undefined;
+}
+
+export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): Promise<JobRecord> {
+  await deps.oauth.requireGrant(request.owner);
+  const { metadata, requestedPrivacy } = buildMetadata(request, deps.defaults);
+
+  const source = await checkFile(request.file, request.sizeLimit, deps, 'video');
+  const thumbnail = request.thumbnail
+    ? await checkFile(request.thumbnail, THUMBNAIL_MAX_BYTES, deps, 'image')
+    : undefined;
+  const playlistId = request.playlistId?.trim() || undefined;
+  if (playlistId !== undefined && !/^[A-Za-z0-9_-]{10,64}$/.test(playlistId)) {
+    throw new UserError('Pick the playlist from the list, or give its id (it starts with PL).');
+  }
+
+  const now = Date.now();
+  return {
+    id: randomBytes(9).toString('base64url'),
+    owner: request.owner,
+    guildId: request.guildId,
+    channelId: request.channelId,
+    source,
+    thumbnail,
+    metadata,
+    requestedPrivacy,
+    notifySubscribers: request.notifySubscribers ?? true,
+    playlistId,
+    status: 'queued',
+    session: undefined,
+    received: 0,
+    videoId: undefined,
+    progress: { reply: undefined, channelMessage: undefined },
+    outcome: undefined,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+async function checkFile(
+  file: AttachmentInput,
+  limit: number | undefined,
+  deps: PrepareDeps,
+  kind: 'video' | 'image',
+): Promise<SourceFile> {
+  const what = kind === 'video' ? 'The file' : 'The thumbnail';
+  if (!hostAllowed(file.url, deps.allowedHosts)) {
+    throw new UserError(
+      `${what} is not a Discord attachment I can fetch: only Discord's own file servers are allowed.`,
+    );
+  }
+  if (!Number.isSafeInteger(file.size) || file.size <= 0) throw new UserError(`${what} is empty.`);
+  if (limit !== undefined && file.size > limit) {
+    throw new UserError(`${what} is ${formatBytes(file.size)}, over the limit of ${formatBytes(limit)}.`);
+  }
+  const head = await readHead({
+    url: file.url,
+    n: Math.min(SNIFF_BYTES, file.size),
+    allowedHosts: deps.allowedHosts,
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+  }).catch((error: unknown) => {
+    throw new UserError(`${what} could not be read from Discord; it may have expired. Send it again.`, {
+      cause: error,
+    });
+  });
+  const sniffed = kind === 'video' ? sniffVideo(head) : sniffImage(head);
+  if (!sniffed) {
+    throw new UserError(
+      kind === 'video'
+        ? `\`${file.filename}\` is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).`
+        : 'The thumbnail must be a JPEG, PNG, GIF or BMP image.',
+    );
+  }
+  return { url: file.url, filename: file.filename, size: file.size, mime: sniffed.mime };
+}

@@ -1,0 +1,96 @@
+// Upload jobs in the store, from the moment they are accepted: everything needed to resume after a
+// restart (attachment, metadata, session URI, acknowledged offset, where the progress is shown).
+import type { Store } from '../store/index.ts';
+import { seal, unseal } from '../store/seal.ts';
+import type { VideoMetadata } from '../google/resumable.ts';
+import type { Privacy } from './metadata.ts';
+
+export type JobStatus = 'queued' | 'running' | 'processing' | 'done' | 'failed' | 'cancelled';
+export const FINISHED: readonly JobStatus[] = ['done', 'failed', 'cancelled'];
+
+export interface SourceFile {
+  readonly url: string;
+  readonly filename: string;
+  readonly size: number;
+  /** Sniffed from the bytes, never taken from Discord's content_type. */
+  readonly mime: string;
+}
+
+/** Where the progress is shown; the interaction token is sealed at rest. */
+export interface ProgressRefs {
+  reply: { applicationId: string; token: string; expiresAt: number } | undefined;
+  channelMessage: { channelId: string; messageId: string; dm: boolean } | undefined;
+  /** Set when neither the channel nor a DM can be reached: stop trying (failed requests count against the bot). */
+  lost?: boolean;
+}
+
+export interface JobRecord {
+  id: string;
+  owner: string;
+  guildId: string | null;
+  channelId: string;
+  source: SourceFile;
+  thumbnail: SourceFile | undefined;
+  metadata: VideoMetadata;
+  requestedPrivacy: Privacy;
+  notifySubscribers: boolean;
+  playlistId: string | undefined;
+  status: JobStatus;
+  /** The resumable session URI (sealed: whoever holds it can write into the upload). */
+  session: string | undefined;
+  received: number;
+  videoId: string | undefined;
+  progress: ProgressRefs;
+  /** The last sentence shown when the job ended. */
+  outcome: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const INDEX = 'active';
+
+export function jobRepository(store: Store, key: Buffer) {
+  const jobs = store.collection<JobRecord>('upload');
+  const index = store.collection<string[]>('upload-index');
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = chain.then(work);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    get: (id: string) => jobs.get(id),
+    /** Jobs not yet finished, oldest first: what a restart resumes. */
+    async active(): Promise<JobRecord[]> {
+      const ids = (await index.get(INDEX)) ?? [];
+      const records = await Promise.all(ids.map((id) => jobs.get(id)));
+      return records
+        .filter((r): r is JobRecord => r !== undefined && !FINISHED.includes(r.status))
+        .sort((a, b) => a.createdAt - b.createdAt);
+    },
+    /** Writes the whole record; keeps the active index in step with its status. */
+    save(record: JobRecord): Promise<void> {
+      return serial(async () => {
+        record.updatedAt = Date.now();
+        await jobs.set(
+          record.id,
+          record,
+          FINISHED.includes(record.status) ? 30 * 24 * 3600 * 1000 : undefined,
+        );
+        const ids = (await index.get(INDEX)) ?? [];
+        const active = !FINISHED.includes(record.status);
+        const next = active ? [...new Set([...ids, record.id])] : ids.filter((i) => i !== record.id);
+        if (next.length !== ids.length) await index.set(INDEX, next);
+      });
+    },
+    sealSession: (record: JobRecord, uri: string | undefined) =>
+      uri === undefined ? undefined : seal(key, `${record.owner}:${record.id}`, uri),
+    openSession: (record: JobRecord) =>
+      record.session === undefined ? undefined : unseal(key, `${record.owner}:${record.id}`, record.session),
+    sealToken: (record: JobRecord, token: string) => seal(key, `${record.owner}:${record.id}`, token),
+    openToken: (record: JobRecord, sealed: string) => unseal(key, `${record.owner}:${record.id}`, sealed),
+  };
+}
+
+export type JobRepository = ReturnType<typeof jobRepository>;
