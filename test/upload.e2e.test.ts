@@ -159,12 +159,22 @@ test('an upload with every option: bytes intact, metadata, playlist and thumbnai
 });
 
 test('defaults: title from the file name, category 22, public; progress shows a bar and a Cancel button', async () => {
-  google.upload.throttleBytesPerSec = 6 * MiB;
-  const data = mp4Bytes(2 * MiB, 7);
+  // Large enough that loopback socket buffers do not swallow it at once.
+  google.upload.throttleBytesPerSec = 4 * MiB;
+  const data = mp4Bytes(9 * MiB, 7); // under the member's 10 MiB attachment limit
   const file = discord.addAttachment({ filename: 'my_first-vlog.mov', data, contentType: 'video/quicktime' });
   const interaction = upload(ALICE, file);
-  const progress = await interaction.waitForOriginal((m) => /Uploading/.test(m.content ?? ''), 10_000);
-  assert.match(progress.content ?? '', /`[█░]{20}` \d+% · [\d.]+ (KiB|MiB|B) of 2\.0 MiB/);
+  const progress = await interaction.waitForOriginal(
+    (m) =>
+      /Uploading/.test(m.content ?? '') &&
+      /[1-9]\d*%/.test(m.content ?? '') &&
+      /\/s · about/.test(m.content ?? ''),
+    10_000,
+  );
+  assert.match(
+    progress.content ?? '',
+    /`[█░]{20}` [1-9]\d*% · [\d.]+ MiB of 9\.0 MiB\n[\d.]+ (KiB|MiB)\/s · about \d+ s left/,
+  );
   const button = (progress.components as { components: { custom_id: string; label: string }[] }[])[0]
     ?.components[0];
   assert.equal(button?.label, 'Cancel upload');
@@ -214,6 +224,8 @@ test('each bad input is one private sentence and no byte moves to YouTube', asyn
     /publish_at must be in the future/,
   );
   await expect(upload(STRANGER, video), /have not linked a YouTube channel yet — run \/link/);
+  const huge = discord.addAttachment({ filename: 'huge.mp4', data: mp4Bytes(11 * MiB, 3) });
+  await expect(upload(ALICE, huge), /The file is 11\.0 MiB, over the limit of 10\.0 MiB\./);
   const empty = discord.addAttachment({ filename: 'empty.mp4', data: Buffer.alloc(0) });
   await expect(upload(ALICE, empty), /is empty/);
   assert.equal(google.sessions.size, sessions, 'no upload session was created');

@@ -97,16 +97,19 @@ export function discordProgressSink(client: Client, jobs: JobRepository, logger:
       async show(text, { cancellable }) {
         try {
           const reply = job.progress.reply;
-          if (reply && Date.now() < reply.expiresAt) {
+          let dead = false;
+          if (reply && Date.now() < reply.moveAt) {
             const result = await editReply(job, body(text, cancellable, false));
             if (result !== 'dead') return;
+            dead = true;
           }
           if (reply) {
-            // The token is about to expire (or already did): move to a message the bot owns.
+            // Time to hand over (the token still works for a minute), or Discord said it is dead:
+            // move to a message the bot owns, and point the reply at it while the token lives.
             const moved =
               job.progress.channelMessage !== undefined || (await createOwnMessage(text, cancellable));
             const where = job.progress.channelMessage;
-            if (moved && where && Date.now() < reply.expiresAt) {
+            if (moved && where && !dead) {
               const link = `https://discord.com/channels/${where.dm ? '@me' : (job.guildId ?? '@me')}/${where.channelId}/${where.messageId}`;
               await editReply(job, {
                 content: `Progress continues ${where.dm ? 'in your DMs' : 'here'}: ${link}`,

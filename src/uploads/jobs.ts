@@ -428,7 +428,7 @@ export function createUploads(deps: UploadDeps) {
         job.progress.reply = {
           applicationId: reply.applicationId,
           token: jobs.sealToken(job, reply.token),
-          expiresAt: Date.now() + tuning.replyLifetimeMs,
+          moveAt: Date.now() + tuning.replyLifetimeMs,
         };
       }
       await jobs.save(job);

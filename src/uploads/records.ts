@@ -18,7 +18,8 @@ export interface SourceFile {
 
 /** Where the progress is shown; the interaction token is sealed at rest. */
 export interface ProgressRefs {
-  reply: { applicationId: string; token: string; expiresAt: number } | undefined;
+  /** The member's reply, edited until `moveAt` (a minute before Discord's 15-minute token limit). */
+  reply: { applicationId: string; token: string; moveAt: number } | undefined;
   channelMessage: { channelId: string; messageId: string; dm: boolean } | undefined;
   /** Set when neither the channel nor a DM can be reached: stop trying (failed requests count against the bot). */
   lost?: boolean;
