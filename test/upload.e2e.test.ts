@@ -342,3 +342,148 @@ test('a second upload by the same member waits in line with its position shown',
   const final = await b.waitForOriginal(finished, 20_000);
   assert.match(final.content ?? '', /is on YouTube/);
 });
+
+test('an unverified project keeps the video private: the member is told why', async () => {
+  google.unverifiedProject = true;
+  try {
+    const data = mp4Bytes(300 * 1024, 41);
+    const file = discord.addAttachment({ filename: 'locked.mp4', data });
+    const final = await upload(ALICE, file, [
+      { type: 3, name: 'privacy', value: 'unlisted' },
+    ]).waitForOriginal(finished, 20_000);
+    assert.match(final.content ?? '', /privacy: private/);
+    assert.match(final.content ?? '', /YouTube made this video private although you asked for unlisted/);
+    assert.match(final.content ?? '', /not audited/);
+  } finally {
+    google.unverifiedProject = false;
+  }
+});
+
+test('a video YouTube rejects in processing ends with the reason', async () => {
+  google.processing.outcome = 'rejected';
+  google.processing.reason = 'duplicate';
+  try {
+    const file = discord.addAttachment({ filename: 'dup.mp4', data: mp4Bytes(200 * 1024, 42) });
+    const final = await upload(ALICE, file).waitForOriginal(finished, 20_000);
+    assert.match(final.content ?? '', /Upload failed/);
+    assert.match(final.content ?? '', /YouTube rejected the video \(reason: duplicate\)/);
+  } finally {
+    google.processing.outcome = 'succeeded';
+    google.processing.reason = null;
+  }
+});
+
+test('a playlist that fails after the upload does not lose the video', async () => {
+  const data = mp4Bytes(200 * 1024, 43);
+  const file = discord.addAttachment({ filename: 'keep.mp4', data });
+  const final = await upload(ALICE, file, [
+    { type: 3, name: 'playlist', value: 'PLdoesnotexist0000000000000000000' },
+  ]).waitForOriginal(finished, 20_000);
+  assert.match(final.content ?? '', /is on YouTube/);
+  assert.match(
+    final.content ?? '',
+    /The video is up, but adding it to the playlist failed: That playlist does not exist/,
+  );
+  assert.ok(videosOf(aliceAccount).some((v) => v.sha256 === sha256(data)));
+});
+
+test("category and playlist autocomplete offer the assignable categories and the member's playlists", async () => {
+  const file = discord.addAttachment({ filename: 'auto.mp4', data: mp4Bytes(1024, 44) });
+  const ask = async (name: string, value: string) => {
+    const response = await discord
+      .sendAutocomplete({
+        name: 'upload',
+        user: ALICE,
+        guildId: GUILD,
+        channelId: CHANNEL,
+        attachments: [file],
+        options: [
+          { type: 11, name: 'file', value: file.id },
+          { type: 3, name, value, focused: true },
+        ],
+      })
+      .response();
+    assert.equal(response.type, 8);
+    return (response.data as { choices: { name: string; value: string }[] }).choices;
+  };
+  const sports = await ask('category', 'spo');
+  assert.deepEqual(sports, [{ name: 'Sports (17)', value: '17' }]);
+  const all = await ask('category', '');
+  assert.ok(all.some((c) => c.value === '22'));
+  assert.ok(all.length <= 25);
+  assert.ok(!all.some((c) => c.value === '18'), 'non-assignable categories are left out');
+
+  google.addPlaylist(aliceAccount, { title: 'Holiday clips' });
+  const playlists = await ask('playlist', 'holi');
+  assert.deepEqual(
+    playlists.map((p) => p.name),
+    ['Holiday clips'],
+  );
+});
+
+test('"Upload to YouTube" on a message: its author fills a modal and the video goes up', async () => {
+  const data = mp4Bytes(512 * 1024, 45);
+  const file = discord.addAttachment({ filename: 'clip_from_chat.webm', data, channelId: CHANNEL });
+  const message = {
+    id: '990000000000000001',
+    channel_id: CHANNEL,
+    author: ALICE,
+    content: 'look at this',
+    attachments: [file],
+    embeds: [],
+    timestamp: new Date().toISOString(),
+    type: 0,
+  };
+  const run = (user: FakeUser) =>
+    discord.sendCommand({
+      type: 3,
+      name: 'Upload to YouTube',
+      user,
+      guildId: GUILD,
+      channelId: CHANNEL,
+      targetId: message.id,
+      resolved: { messages: { [message.id]: message } },
+    });
+
+  const other = await run(BOB).response();
+  assert.equal(
+    (other.data as { content: string }).content,
+    'Only the author of that message can upload its video.',
+  );
+
+  const opened = await run(ALICE).response();
+  assert.equal(opened.type, 9, 'a modal');
+  const modal = opened.data as { custom_id: string; title: string; components: unknown[] };
+  assert.match(modal.custom_id, /^Upload to YouTube:/);
+  assert.match(
+    JSON.stringify(modal.components),
+    /clip from chat/,
+    'the title is prefilled from the file name',
+  );
+
+  const submit = discord.sendModalSubmit({
+    customId: modal.custom_id,
+    fields: { title: 'Best clip', description: 'From our chat' },
+    user: ALICE,
+    guildId: GUILD,
+    channelId: CHANNEL,
+  });
+  assert.equal((await submit.response()).type, 5);
+  const final = await submit.waitForOriginal(finished, 20_000);
+  assert.match(final.content ?? '', /\*\*Best clip\*\* is on YouTube/);
+  const video = videosOf(aliceAccount).find((v) => v.sha256 === sha256(data));
+  assert.equal(video?.snippet.description, 'From our chat');
+
+  const again = discord.sendModalSubmit({
+    customId: modal.custom_id,
+    fields: { title: 'x', description: '' },
+    user: ALICE,
+    guildId: GUILD,
+    channelId: CHANNEL,
+  });
+  await again.response();
+  assert.match(
+    (await again.waitForOriginal((m) => (m.content ?? '') !== '')).content ?? '',
+    /This form has expired/,
+  );
+});

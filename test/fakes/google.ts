@@ -110,6 +110,14 @@ export class FakeGoogle {
   /** How processing goes for videos uploaded from now on (default: 2 'processing' polls, then succeeded). */
   readonly processing: ProcessingPlan;
 
+  /** True: the project is unaudited, so uploads from now on end private whatever was asked. */
+  get unverifiedProject(): boolean {
+    return this.state.unverifiedProject;
+  }
+  set unverifiedProject(value: boolean) {
+    this.state.unverifiedProject = value;
+  }
+
   private readonly state: GoogleState;
   private readonly oauth: OAuthServer;
   private readonly api: YouTubeApi;
