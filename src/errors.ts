@@ -76,7 +76,35 @@ const GOOGLE_REASONS: Record<string, { kind: ErrorKind; message: string }> = {
     kind: 'not_found',
     message: 'That playlist does not exist, or it is private to someone else.',
   },
+  invalidTitle: {
+    kind: 'user',
+    message: 'YouTube rejected the title: it must have 1 to 100 characters and no < or >.',
+  },
+  invalidDescription: {
+    kind: 'user',
+    message: 'YouTube rejected the description: it must stay within 5,000 bytes and have no < or >.',
+  },
+  invalidTags: {
+    kind: 'user',
+    message: 'YouTube rejected the tags: together they must stay within 500 characters and have no < or >.',
+  },
+  invalidCategoryId: {
+    kind: 'user',
+    message: 'YouTube does not accept that category for uploads. Pick another category.',
+  },
+  invalidPublishAt: {
+    kind: 'user',
+    message:
+      'YouTube rejected the scheduled time: it must be in the future, and only a private video can be scheduled.',
+  },
+  invalidVideoMetadata: { kind: 'user', message: "YouTube rejected the video's details." },
+  badContent: { kind: 'user', message: 'YouTube does not accept this kind of file as a video.' },
 };
+
+/** The member-facing sentence for a Google error reason, if the reason is one the bot knows. */
+export function googleReasonMessage(reason: string | undefined): string | undefined {
+  return reason === undefined ? undefined : GOOGLE_REASONS[reason]?.message;
+}
 
 interface GoogleErrorBody {
   error?: { code?: number; message?: string; errors?: { reason?: string; domain?: string }[] } | string;
@@ -108,7 +136,17 @@ const NETWORK_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CLOSED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNABORTED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
 ]);
+
+/** A dropped connection, a timeout or a name lookup failure: worth retrying. */
+export function isNetworkError(error: unknown): boolean {
+  const code = asRecord(error)?.['code'];
+  return typeof code === 'string' && NETWORK_CODES.has(code);
+}
 
 /** Turns any thrown value into what the member sees and what the log records. */
 export function classifyError(error: unknown): Classified {

@@ -118,13 +118,19 @@ test('npm run register bulk-overwrites the commands for the guild, or globally w
       timeout: 30_000,
     });
   const guild = await run({ DISCORD_GUILD_ID: GUILD.id });
-  assert.match(guild.stdout, /Registered 3 commands for server/);
+  assert.match(guild.stdout, /Registered 5 commands for server/);
   const names = (discord.commands.guild.get(GUILD.id) ?? []).map((c) => c.name).sort();
-  assert.deepEqual(names, ['help', 'link', 'unlink']);
+  assert.deepEqual(names, ['Upload to YouTube', 'help', 'link', 'unlink', 'upload']);
 
   const global = await run({});
-  assert.match(global.stdout, /Registered 3 commands for every server/);
-  assert.deepEqual(discord.commands.global.map((c) => c.name).sort(), ['help', 'link', 'unlink']);
+  assert.match(global.stdout, /Registered 5 commands for every server/);
+  assert.deepEqual(discord.commands.global.map((c) => c.name).sort(), [
+    'Upload to YouTube',
+    'help',
+    'link',
+    'unlink',
+    'upload',
+  ]);
 });
 
 test('a wrong Discord token ends start-up with exit 1 and a sentence saying what to do', async () => {

@@ -41,7 +41,11 @@ const registry = loadCommands([
   command('refuse', 'none', () => Promise.reject(new UserError('The title is longer than 100 characters.'))),
   command('slow', 'ephemeral', () => Promise.reject(Object.assign(new Error('x'), { code: 'ECONNRESET' }))),
   command('quota', 'public', () =>
-    Promise.reject({ response: { data: { error: { code: 403, errors: [{ reason: 'quotaExceeded' }] } } } }),
+    Promise.reject(
+      Object.assign(new Error('quota'), {
+        response: { data: { error: { code: 403, errors: [{ reason: 'quotaExceeded' }] } } },
+      }),
+    ),
   ),
 ]);
 

@@ -114,7 +114,10 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
     if (nextRetryInMs !== undefined) p.nextRetryInMs = nextRetryInMs;
     o.onProgress(p);
   };
-  const cancelled = (cause?: unknown) => new UploadError('cancelled', MESSAGES.cancelled, { cause });
+  const cancelled = (cause?: unknown) =>
+    cause instanceof UploadError && cause.kind === 'cancelled'
+      ? cause
+      : new UploadError('cancelled', MESSAGES.cancelled, { cause });
 
   /** What Google says it holds: counts what it dropped of ours, resets the failure count on progress. */
   const acknowledge = async (received: number): Promise<void> => {

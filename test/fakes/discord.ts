@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { close, listen, readBody, waitFor } from './http.ts';
-import { Cdn, type AddAttachmentOptions } from './discord/cdn.ts';
+import { Cdn, GeneratedContent, type AddAttachmentOptions } from './discord/cdn.ts';
+
+export { GeneratedContent } from './discord/cdn.ts';
 import { Gateway } from './discord/gateway.ts';
 import { Interactions, type InteractionState } from './discord/interactions.ts';
 import { Rest, takeInjection, type Injection } from './discord/rest.ts';
@@ -271,6 +273,26 @@ export class FakeDiscord {
       contentType: opts.contentType,
     };
     if (opts.channelId !== undefined) add.channelId = opts.channelId;
+    if (opts.expiresInMs !== undefined) add.expiresInMs = opts.expiresInMs;
+    return this.store.cdn.add(add);
+  }
+
+  /**
+   * Stores a generated file of `size` deterministic bytes (see GeneratedContent: nothing is held in memory
+   * but one 1 MiB block), served like any attachment, Range and faults included. For benchmark-sized files.
+   */
+  addGeneratedAttachment(opts: {
+    filename: string;
+    size: number;
+    seed: number;
+    contentType?: string | undefined;
+    expiresInMs?: number | undefined;
+  }): FakeAttachment {
+    const add: AddAttachmentOptions = {
+      filename: opts.filename,
+      data: new GeneratedContent(opts.size, opts.seed),
+      contentType: opts.contentType,
+    };
     if (opts.expiresInMs !== undefined) add.expiresInMs = opts.expiresInMs;
     return this.store.cdn.add(add);
   }

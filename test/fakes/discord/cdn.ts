@@ -7,15 +7,62 @@ import { snowflake } from './util.ts';
 interface StoredFile {
   attachment: FakeAttachment;
   channelId: string;
-  data: Buffer;
+  /** The bytes, or a generator of deterministic bytes for files too big to hold (addGenerated). */
+  data: Buffer | GeneratedContent;
   contentType: string | undefined;
   etag: string;
   created: number;
 }
 
+const GENERATED_BLOCK = 1 << 20;
+
+/**
+ * Deterministic bytes produced on the fly, for benchmark-sized attachments: block i (1 MiB) is a seeded
+ * random 1 MiB block rotated by a per-block amount, so any misplaced offset changes the content (and
+ * the hash), while serving costs no more than slicing one buffer.
+ */
+export class GeneratedContent {
+  readonly size: number;
+  readonly seed: number;
+  private readonly block: Buffer;
+
+  constructor(size: number, seed: number) {
+    this.size = size;
+    this.seed = seed;
+    // xorshift32: cheap, seeded, good enough to be incompressible-looking test data.
+    this.block = Buffer.alloc(GENERATED_BLOCK);
+    let x = seed >>> 0 || 0x9e3779b9;
+    for (let i = 0; i < GENERATED_BLOCK; i += 4) {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      this.block.writeUInt32LE(x, i);
+    }
+  }
+
+  private rotation(index: number): number {
+    return (index * 7919 + this.seed * 104_729) % GENERATED_BLOCK;
+  }
+
+  /** Views (no copies) covering bytes [start, end] inclusive, in order, at most 1 MiB each. */
+  *slices(start: number, end: number): Generator<Buffer> {
+    let position = start;
+    while (position <= end) {
+      const index = Math.floor(position / GENERATED_BLOCK);
+      const within = position % GENERATED_BLOCK;
+      const from = (within + this.rotation(index)) % GENERATED_BLOCK;
+      const length = Math.min(GENERATED_BLOCK - within, GENERATED_BLOCK - from, end - position + 1);
+      yield this.block.subarray(from, from + length);
+      position += length;
+    }
+  }
+}
+
 export interface AddAttachmentOptions {
   filename: string;
-  data: Buffer;
+  data: Buffer | GeneratedContent;
   contentType?: string | undefined;
   channelId?: string;
   /** Lifetime of the signed URL on the fake clock (default 24 h, as Discord's). */
@@ -56,7 +103,7 @@ export class Cdn {
     const attachment: FakeAttachment = {
       id,
       filename: options.filename,
-      size: options.data.length,
+      size: options.data instanceof GeneratedContent ? options.data.size : options.data.length,
       url: `${this.origin}${path}?${query}&hm=${hm}&`,
       proxy_url: `${this.origin}${path}?${query}&hm=${hm}&`,
     };
@@ -68,15 +115,25 @@ export class Cdn {
       channelId,
       data: options.data,
       contentType: options.contentType,
-      etag: `"${createHash('md5').update(options.data).digest('hex')}"`,
+      etag:
+        options.data instanceof GeneratedContent
+          ? `"generated-${options.data.seed}-${options.data.size}"`
+          : `"${createHash('md5').update(options.data).digest('hex')}"`,
       created: this.now(),
     });
     return attachment;
   }
 
-  /** The bytes stored for an attachment id. */
+  /** The bytes stored for an attachment id (undefined for generated content: see generated()). */
   data(id: string): Buffer | undefined {
-    return this.files.get(id)?.data;
+    const data = this.files.get(id)?.data;
+    return data instanceof GeneratedContent ? undefined : data;
+  }
+
+  /** The generator of a generated attachment. */
+  generated(id: string): GeneratedContent | undefined {
+    const data = this.files.get(id)?.data;
+    return data instanceof GeneratedContent ? data : undefined;
   }
 
   private sign(path: string, query: string): string {
@@ -121,7 +178,7 @@ export class Cdn {
       gone();
       return;
     }
-    const size = file.data.length;
+    const size = file.data instanceof GeneratedContent ? file.data.size : file.data.length;
     const headers: Record<string, string | number> = {
       'content-type': file.contentType ?? 'application/octet-stream',
       'accept-ranges': 'bytes',
@@ -145,9 +202,21 @@ export class Cdn {
         headers['content-range'] = `bytes ${start}-${end}/${size}`;
       }
     }
+    const drop = req.method === 'GET' ? this.dropAfterBytes : null;
+    if (file.data instanceof GeneratedContent) {
+      if (drop !== null) this.dropAfterBytes = null;
+      call.status = status;
+      headers['content-length'] = size === 0 ? 0 : end - start + 1;
+      res.writeHead(status, headers);
+      if (req.method === 'HEAD' || size === 0) {
+        res.end();
+        return;
+      }
+      void streamGenerated(res, file.data, start, end, drop);
+      return;
+    }
     const body = file.data.subarray(start, end + 1);
     headers['content-length'] = body.length;
-    const drop = req.method === 'GET' ? this.dropAfterBytes : null;
     if (drop === null) {
       send(status, headers, body);
       return;
@@ -160,6 +229,39 @@ export class Cdn {
       res.socket?.destroy();
     });
   }
+}
+
+/** Writes generated bytes [start, end] with backpressure; cuts the connection after `drop` bytes if set. */
+async function streamGenerated(
+  res: ServerResponse,
+  content: GeneratedContent,
+  start: number,
+  end: number,
+  drop: number | null,
+): Promise<void> {
+  let written = 0;
+  for (const slice of content.slices(start, end)) {
+    if (res.destroyed) return;
+    const chunk = drop !== null && written + slice.length >= drop ? slice.subarray(0, drop - written) : slice;
+    written += chunk.length;
+    const more = res.write(chunk);
+    if (drop !== null && written >= drop) {
+      res.write(Buffer.alloc(0), () => res.socket?.destroy());
+      return;
+    }
+    if (!more) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  res.end();
 }
 
 /** Parses a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range; null means "ignore the header". */

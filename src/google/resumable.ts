@@ -1,0 +1,410 @@
+// YouTube's resumable upload protocol over undici, one request per function: create the session,
+// ask it how much it stored, stream the rest in one PUT. No retries here — the pipeline decides —
+// but every failure leaves as an UploadError whose message a member can read. Bodies are streamed,
+// never buffered; only small JSON answers are read whole (and bounded).
+import { Transform, type Readable } from 'node:stream';
+import type { youtube_v3 } from '@googleapis/youtube';
+import type { OAuth2Client } from 'google-auth-library';
+import { request, type Dispatcher } from 'undici';
+import { googleReasonMessage, isNetworkError, UserError } from '../errors.ts';
+
+export interface VideoMetadata {
+  snippet: { title: string; description: string; tags?: string[]; categoryId: string };
+  status: {
+    privacyStatus: 'public' | 'private' | 'unlisted';
+    publishAt?: string;
+    selfDeclaredMadeForKids?: boolean;
+    containsSyntheticMedia?: boolean;
+  };
+}
+
+/** Gives a valid access token; refresh() forces a new one (used once after a 401). */
+export interface TokenSource {
+  get(): Promise<string>;
+  refresh(): Promise<string>;
+}
+
+/**
+ * Tokens of an OAuth2Client. A refresh goes through the client, so its 'tokens' event fires and
+ * whoever listens (oauth.withClient) persists the new access token. An `invalid_grant` from the
+ * refresh propagates unchanged.
+ */
+export function tokenSource(client: OAuth2Client): TokenSource {
+  const token = async (): Promise<string> => {
+    const { token } = await client.getAccessToken();
+    if (!token) throw new Error('google-auth-library returned no access token');
+    return token;
+  };
+  return {
+    get: token,
+    refresh: async () => {
+      // Dropping the cached access token makes getAccessToken refresh (and emit 'tokens').
+      client.setCredentials({ ...client.credentials, access_token: null, expiry_date: null });
+      return token();
+    },
+  };
+}
+
+export type SessionStatus =
+  { kind: 'incomplete'; received: number } | { kind: 'complete'; video: youtube_v3.Schema$Video };
+
+export type UploadErrorKind =
+  | 'quota'
+  | 'upload_limit'
+  | 'forbidden'
+  | 'invalid'
+  | 'auth'
+  | 'session_gone'
+  | 'source_gone'
+  /** The attachment URL (or a redirect) points outside the allowed hosts; nothing was fetched there. */
+  | 'source_refused'
+  | 'network'
+  | 'server'
+  | 'cancelled'
+  | 'too_many_retries';
+
+/**
+ * Every failure the engine reports: `message` is a plain sentence safe to show a member (hence a
+ * UserError, which classifyError shows as it is). `reason` is Google's error reason, `status` the
+ * HTTP status, `retryAfterMs` a Retry-After the server sent; the original error is the `cause`.
+ */
+export class UploadError extends UserError {
+  readonly kind: UploadErrorKind;
+  readonly reason: string | undefined;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    kind: UploadErrorKind,
+    message: string,
+    more: {
+      reason?: string | undefined;
+      status?: number | undefined;
+      retryAfterMs?: number | undefined;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, more.cause === undefined ? undefined : { cause: more.cause });
+    this.name = 'UploadError';
+    this.kind = kind;
+    this.reason = more.reason;
+    this.status = more.status;
+    this.retryAfterMs = more.retryAfterMs;
+  }
+}
+
+export const MESSAGES = {
+  cancelled: 'The upload was cancelled.',
+  network: 'The connection to YouTube dropped.',
+  server: (status: number) => `YouTube had a temporary problem (HTTP ${status}).`,
+  unexpected: 'YouTube answered the upload in a way I did not expect. Please try again later.',
+  sessionGone: 'YouTube lost the upload session.',
+  auth: 'Your Google link expired — run /link to connect again.',
+  forbidden: 'YouTube refused the upload: your account is not allowed to do that.',
+  invalid: 'YouTube rejected the upload request.',
+  rateLimited: 'YouTube is asking the bot to slow down. Please try again in a minute.',
+  sourceRead: 'Reading the attachment from Discord failed midway.',
+} as const;
+
+/** Largest error or video JSON read into memory; Google's answers are a few KiB. */
+const SMALL_BODY_LIMIT = 1 << 20;
+
+/** Retry-After as milliseconds (delta-seconds or an HTTP date), or undefined. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const when = Date.parse(text);
+  return Number.isNaN(when) ? undefined : Math.max(0, when - now);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a small body as text, giving up (and destroying it) past `limit` bytes. */
+export async function readSmall(
+  body: Dispatcher.ResponseData['body'],
+  limit = SMALL_BODY_LIMIT,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) {
+      discard(body);
+      break;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function reasonOf(json: unknown): string | undefined {
+  const error = (json as { error?: unknown } | undefined)?.error;
+  if (typeof error === 'string') return error;
+  const errors = (error as { errors?: { reason?: unknown }[] } | undefined)?.errors;
+  const reason = Array.isArray(errors) ? errors[0]?.reason : undefined;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** Destroys a stream nobody will read, without an unhandled 'error' (undici bodies error when cut short). */
+export function discard(stream: Readable): void {
+  stream.on('error', () => {});
+  stream.destroy();
+}
+
+/**
+ * Turns a Google error answer into an UploadError (the body is read, bounded). 404 and 410 mean a
+ * lost session only on the session URI.
+ */
+async function responseError(res: Dispatcher.ResponseData, onSession = true): Promise<UploadError> {
+  const status = res.statusCode;
+  const reason = reasonOf(parseJson(await readSmall(res.body).catch(() => '')));
+  const more = { reason, status, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
+  const known = googleReasonMessage(reason);
+  if (status >= 500) return new UploadError('server', MESSAGES.server(status), more);
+  switch (reason) {
+    case 'quotaExceeded':
+      return new UploadError('quota', known ?? MESSAGES.rateLimited, more);
+    case 'rateLimitExceeded':
+    case 'userRateLimitExceeded':
+      return new UploadError('quota', known ?? MESSAGES.rateLimited, more);
+    case 'uploadLimitExceeded':
+      return new UploadError('upload_limit', known ?? MESSAGES.invalid, more);
+    case 'forbidden':
+    case 'insufficientPermissions':
+    case 'youtubeSignupRequired':
+      return new UploadError('forbidden', known ?? MESSAGES.forbidden, more);
+  }
+  if (onSession && (status === 404 || status === 410)) {
+    return new UploadError('session_gone', MESSAGES.sessionGone, more);
+  }
+  if (status === 401) return new UploadError('auth', googleReasonMessage('authError') ?? MESSAGES.auth, more);
+  if (status === 403) return new UploadError('forbidden', known ?? MESSAGES.forbidden, more);
+  if (status === 429) return new UploadError('quota', MESSAGES.rateLimited, more);
+  if (status >= 400) return new UploadError('invalid', known ?? MESSAGES.invalid, more);
+  return new UploadError('server', MESSAGES.unexpected, more);
+}
+
+/** A transport failure as an UploadError: cancelled, a dropped connection, or (unknown) rethrown as is. */
+export function transportError(
+  error: unknown,
+  signal: AbortSignal | undefined,
+  message: string = MESSAGES.network,
+): unknown {
+  if (error instanceof UploadError) return error;
+  if (signal?.aborted === true) return new UploadError('cancelled', MESSAGES.cancelled, { cause: error });
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (isNetworkError(error) || code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_ABORTED') {
+    return new UploadError('network', message, { cause: error });
+  }
+  return error;
+}
+
+async function send(
+  url: string,
+  options: {
+    method: 'POST' | 'PUT';
+    headers: Record<string, string>;
+    body?: string | Readable;
+    dispatcher?: Dispatcher | undefined;
+  },
+  signal: AbortSignal | undefined,
+): Promise<Dispatcher.ResponseData> {
+  if (signal?.aborted === true) throw new UploadError('cancelled', MESSAGES.cancelled);
+  const { dispatcher, ...rest } = options;
+  try {
+    return await request(url, {
+      ...rest,
+      ...(dispatcher ? { dispatcher } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    throw transportError(error, signal);
+  }
+}
+
+/** `Range: bytes=0-N` → N+1; no Range → 0. */
+function receivedOf(res: Dispatcher.ResponseData, size: number): number {
+  const range = header(res.headers, 'range');
+  if (range === undefined) return 0;
+  const match = /^bytes=0-(\d+)$/.exec(range.trim());
+  const received = match ? Number(match[1]) + 1 : NaN;
+  if (!Number.isSafeInteger(received) || received > size) {
+    throw new UploadError('server', MESSAGES.unexpected, { status: 308 });
+  }
+  return received;
+}
+
+/** Reads a 200/201/308 answer into a SessionStatus; anything else becomes an UploadError. */
+async function sessionStatus(res: Dispatcher.ResponseData, size: number): Promise<SessionStatus> {
+  if (res.statusCode === 308) {
+    await res.body.dump();
+    return { kind: 'incomplete', received: receivedOf(res, size) };
+  }
+  if (res.statusCode === 200 || res.statusCode === 201) {
+    const video = parseJson(await readSmall(res.body)) as youtube_v3.Schema$Video | undefined;
+    if (typeof video?.id !== 'string') {
+      throw new UploadError('server', MESSAGES.unexpected, { status: res.statusCode });
+    }
+    return { kind: 'complete', video };
+  }
+  throw await responseError(res);
+}
+
+const withSlash = (root: string) => (root.endsWith('/') ? root : `${root}/`);
+
+/**
+ * POST {rootUrl}upload/youtube/v3/videos?uploadType=resumable&part=snippet,status: opens a session
+ * for `size` bytes and returns its URI exactly as Google gave it in `Location`.
+ */
+export async function createSession(o: {
+  rootUrl: string;
+  token: TokenSource;
+  metadata: VideoMetadata;
+  size: number;
+  contentType: string;
+  notifySubscribers: boolean;
+  dispatcher?: Dispatcher | undefined;
+  signal?: AbortSignal | undefined;
+}): Promise<string> {
+  const url =
+    `${withSlash(o.rootUrl)}upload/youtube/v3/videos?uploadType=resumable&part=snippet,status` +
+    (o.notifySubscribers ? '' : '&notifySubscribers=false');
+  const res = await send(
+    url,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await o.token.get()}`,
+        'content-type': 'application/json; charset=UTF-8',
+        'x-upload-content-length': String(o.size),
+        'x-upload-content-type': o.contentType,
+      },
+      body: JSON.stringify(o.metadata),
+      dispatcher: o.dispatcher,
+    },
+    o.signal,
+  );
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw await responseError(res, false);
+  await res.body.dump();
+  const location = header(res.headers, 'location');
+  if (location === undefined || location === '') {
+    throw new UploadError('server', MESSAGES.unexpected, { status: res.statusCode });
+  }
+  // Used exactly as returned; only a (never seen) relative Location is resolved against the request.
+  return URL.canParse(location) ? location : new URL(location, url).href;
+}
+
+/** PUT <session> with `Content-Range: bytes *\/SIZE`: how much Google stored, or the finished video. */
+export async function querySession(o: {
+  sessionUri: string;
+  size: number;
+  token: TokenSource;
+  dispatcher?: Dispatcher | undefined;
+  signal?: AbortSignal | undefined;
+}): Promise<SessionStatus> {
+  const res = await send(
+    o.sessionUri,
+    {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${await o.token.get()}`,
+        'content-length': '0',
+        'content-range': `bytes */${o.size}`,
+      },
+      dispatcher: o.dispatcher,
+    },
+    o.signal,
+  );
+  return sessionStatus(res, o.size);
+}
+
+/**
+ * ONE streaming PUT of bytes offset..size-1 (`Content-Range: bytes OFFSET-(SIZE-1)/SIZE`), the way
+ * Google recommends. `body` must yield exactly size-offset bytes; it is consumed with backpressure
+ * and destroyed whatever happens. `onSent` gets the bytes of this request handed to the socket so
+ * far. A failure of the body itself becomes UploadError 'network' with a Discord-side message (or
+ * the body's own UploadError).
+ */
+export async function sendFrom(o: {
+  sessionUri: string;
+  size: number;
+  offset: number;
+  body: Readable;
+  token: TokenSource;
+  dispatcher?: Dispatcher | undefined;
+  signal?: AbortSignal | undefined;
+  onSent?: ((bytesOfThisRequest: number) => void) | undefined;
+}): Promise<SessionStatus> {
+  const { body, onSent } = o;
+  let sent = 0;
+  let bodyError: unknown;
+  // The counter is what undici reads. A failure of the body reaches undici through it (and is
+  // remembered as the body's); when undici drops the counter (the PUT failed or was answered
+  // early), the body is destroyed with it, without an error of its own.
+  const counter = new Transform({
+    highWaterMark: 64 * 1024,
+    transform(chunk: Buffer, _encoding, callback) {
+      sent += chunk.length;
+      onSent?.(sent);
+      callback(null, chunk);
+    },
+  });
+  let closing = false;
+  counter.on('error', () => {}); // reported through the request's rejection
+  counter.on('close', () => {
+    closing = true; // an undici body destroyed early errors with "aborted": that is not the body's failure
+    body.destroy();
+  });
+  body.on('error', (error) => {
+    if (closing) return;
+    bodyError ??= error;
+    counter.destroy(error);
+  });
+  try {
+    if (o.offset < 0 || o.offset >= o.size) throw new RangeError(`sendFrom: offset ${o.offset} of ${o.size}`);
+    const authorization = `Bearer ${await o.token.get()}`;
+    // A body that died while it waited (its error went unheard) would leave the PUT waiting forever.
+    if (body.destroyed) {
+      bodyError = body.errored ?? new Error('the body was closed before the upload started');
+      throw bodyError;
+    }
+    body.pipe(counter);
+    const res = await send(
+      o.sessionUri,
+      {
+        method: 'PUT',
+        headers: {
+          authorization,
+          'content-length': String(o.size - o.offset),
+          'content-range': `bytes ${o.offset}-${o.size - 1}/${o.size}`,
+        },
+        body: counter,
+        dispatcher: o.dispatcher,
+      },
+      o.signal,
+    );
+    return await sessionStatus(res, o.size);
+  } catch (error) {
+    if (bodyError !== undefined && o.signal?.aborted !== true) {
+      throw bodyError instanceof UploadError
+        ? bodyError
+        : new UploadError('network', MESSAGES.sourceRead, { cause: bodyError });
+    }
+    throw error;
+  } finally {
+    counter.destroy();
+  }
+}
