@@ -15,7 +15,18 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const app = await createApp(config);
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(
+      code === 'EADDRINUSE'
+        ? `The bot cannot start: HTTP_PORT ${config.httpPort} is already in use by another program. Stop it or choose another port.\n`
+        : `The bot cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
   const { logger } = app;
   let stopping = false;
   const stop = async (signal: string) => {

@@ -146,3 +146,19 @@ test('SIGTERM stops the bot cleanly with exit 0', async () => {
   assert.equal(await second.stop('SIGTERM'), 0);
   assert.ok(second.logs().some((e) => e['msg'] === 'stopped'));
 });
+
+test('a busy HTTP_PORT is one sentence and exit 1, not a stack trace', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const busy = startBot({ ...env, HTTP_PORT: String(port), STORE_URL: baseEnv()['STORE_URL'] });
+    assert.equal(await busy.exited, 1);
+    const output = busy.lines.join('\n');
+    assert.match(output, new RegExp(`HTTP_PORT ${port} is already in use`));
+    assert.doesNotMatch(output, /\n\s+at /);
+  } finally {
+    blocker.close();
+  }
+});

@@ -117,4 +117,37 @@ test('SIGKILL mid-upload, restart: exactly one video with every byte, the same m
     resumedFrom.some((range) => range.startsWith(`bytes=${kept}-`)),
     `the attachment was read again from byte ${kept}, not from 0 (${resumedFrom.join(', ')})`,
   );
+  assert.equal(await second.stop('SIGTERM'), 0);
+});
+
+test('SIGTERM mid-upload pauses it with a note, exits 0, and the next start finishes it', async () => {
+  const bob: FakeUser = { id: '700000000000000052', username: 'bob' };
+  const account = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob Restarts' } });
+  const first = await boot();
+  await linkMember(discord, google, bob, account, GUILD);
+  google.upload.throttleBytesPerSec = MiB;
+  const data = mp4Bytes(6 * MiB, 32);
+  const file = discord.addAttachment({ filename: 'graceful.mp4', data, channelId: CHANNEL });
+  const interaction = discord.sendCommand({
+    name: 'upload',
+    user: bob,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    attachments: [file],
+    options: [{ type: 11, name: 'file', value: file.id }],
+  });
+  await interaction.waitForOriginal((m) => /Uploading/.test(m.content ?? ''), 15_000);
+  assert.equal(await first.stop('SIGTERM'), 0, 'a clean exit');
+  assert.match(interaction.original()?.content ?? '', /Paused.*continues from where YouTube stopped/);
+  google.upload.throttleBytesPerSec = null;
+
+  await boot();
+  const final = await interaction.waitForOriginal(
+    (m) => /is on YouTube|Upload failed/.test(m.content ?? ''),
+    30_000,
+  );
+  assert.match(final.content ?? '', /\*\*graceful\*\* is on YouTube/);
+  const videos = [...google.videos.values()].filter((v) => v.ownerChannelId === account.channel?.id);
+  assert.equal(videos.length, 1);
+  assert.equal(videos[0]?.sha256, sha256(data));
 });

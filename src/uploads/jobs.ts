@@ -232,6 +232,7 @@ export function createUploads(deps: UploadDeps) {
     } catch (error) {
       if (entry.abortedFor === 'shutdown') {
         logger.info({ jobId: job.id }, 'upload paused for shutdown; it resumes on the next start');
+        await show(view(job, 'paused'), true);
         return;
       }
       if (entry.abortedFor === 'cancel') {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { UserError } from '../errors.ts';
 import type { OAuthService } from '../google/oauth.ts';
-import { readHead } from './download.ts';
+import { allowedUrl, readHead } from './download.ts';
 import { buildMetadata, type UploadDefaults, type UploadInput } from './metadata.ts';
 import type { JobRecord, SourceFile } from './records.ts';
 import { SNIFF_BYTES, sniffImage, sniffVideo } from './sniff.ts';
@@ -31,18 +31,6 @@ export interface UploadRequest extends UploadInput {
 
 /** YouTube's limit for custom thumbnails. */
 export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
-
-export function hostAllowed(url: string, allowedHosts: readonly string[]): boolean {
-  try {
-    const parsed = new URL(url);
-    return (
-      (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
-      allowedHosts.includes(parsed.host.toLowerCase())
-    );
-  } catch {
-    return false;
-  }
-}
 
 export interface PrepareDeps {
   readonly oauth: OAuthService;
@@ -94,9 +82,12 @@ async function checkFile(
   kind: 'video' | 'image',
 ): Promise<SourceFile> {
   const what = kind === 'video' ? 'The file' : 'The thumbnail';
-  if (!hostAllowed(file.url, deps.allowedHosts)) {
+  try {
+    allowedUrl(file.url, deps.allowedHosts);
+  } catch (error) {
     throw new UserError(
       `${what} is not a Discord attachment I can fetch: only Discord's own file servers are allowed.`,
+      { cause: error },
     );
   }
   if (!Number.isSafeInteger(file.size) || file.size <= 0) throw new UserError(`${what} is empty.`);

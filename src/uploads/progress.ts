@@ -2,7 +2,15 @@
 // throttle so the message is edited at most every 2 seconds (phase changes go out at once).
 
 export type Phase =
-  'queued' | 'starting' | 'uploading' | 'retrying' | 'processing' | 'done' | 'failed' | 'cancelled';
+  | 'queued'
+  | 'starting'
+  | 'uploading'
+  | 'retrying'
+  | 'paused'
+  | 'processing'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
 
 export interface ProgressView {
   readonly phase: Phase;
@@ -70,6 +78,12 @@ export function renderProgress(view: ProgressView): string {
     case 'retrying':
       lines.push(
         `🔁 **Connection trouble** — retrying in ${formatDuration((view.retry?.inMs ?? 0) / 1000)} (try ${view.retry?.attempt ?? 1} of ${view.retry?.tries ?? 10}). Nothing is lost: the upload continues where YouTube stopped.`,
+        meter,
+      );
+      break;
+    case 'paused':
+      lines.push(
+        `⏸️ **Paused** — the bot is restarting. ${name} continues from where YouTube stopped as soon as it is back.`,
         meter,
       );
       break;
