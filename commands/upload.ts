@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, MessageFlags } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
 import type { Context } from '../src/context.ts';
-import { regionOf } from '../src/google/catalog.ts';
+import { respondCategories, respondPlaylists } from '../src/discord/autocomplete.ts';
 import { DEFAULT_CATEGORY, LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
 import { prepareUpload } from '../src/uploads/prepare.ts';
 
@@ -92,30 +92,10 @@ export default {
     await ctx.uploads.submit(job, { applicationId: interaction.applicationId, token: interaction.token });
   },
   async autocomplete(interaction, ctx) {
-    const focused = interaction.options.getFocused(true);
-    const typed = focused.value.toLowerCase();
-    if (focused.name === 'category') {
-      const region = regionOf(
-        interaction.guild?.preferredLocale ?? interaction.guildLocale ?? interaction.locale,
-      );
-      const categories = await ctx.catalog.categories(interaction.user.id, region);
-      await interaction.respond(
-        categories
-          .filter((c) => typed === '' || c.title.toLowerCase().includes(typed) || c.id === typed)
-          .slice(0, 25)
-          .map((c) => ({ name: `${c.title} (${c.id})`, value: c.id })),
-      );
-    } else if (focused.name === 'playlist') {
-      const playlists = await ctx.catalog.playlists(interaction.user.id);
-      await interaction.respond(
-        playlists
-          .filter((p) => typed === '' || p.title.toLowerCase().includes(typed))
-          .slice(0, 25)
-          .map((p) => ({ name: p.title.slice(0, 100), value: p.id })),
-      );
-    } else {
-      await interaction.respond([]);
-    }
+    const focused = interaction.options.getFocused(true).name;
+    if (focused === 'category') await respondCategories(interaction, ctx);
+    else if (focused === 'playlist') await respondPlaylists(interaction, ctx);
+    else await interaction.respond([]);
   },
   async button(interaction, ctx, [action, jobId]) {
     if (action !== 'cancel' || !jobId) return;

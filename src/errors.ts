@@ -98,6 +98,30 @@ const GOOGLE_REASONS: Record<string, { kind: ErrorKind; message: string }> = {
       'YouTube rejected the scheduled time: it must be in the future, and only a private video can be scheduled.',
   },
   invalidVideoMetadata: { kind: 'user', message: "YouTube rejected the video's details." },
+  playlistForbidden: {
+    kind: 'permission',
+    message: 'That playlist belongs to another channel, so you cannot change it.',
+  },
+  playlistItemsNotAccessible: {
+    kind: 'permission',
+    message: "That playlist's videos are not accessible to you (it is private to another channel).",
+  },
+  playlistItemNotFound: { kind: 'not_found', message: 'That video is not in the playlist.' },
+  manualSortRequired: {
+    kind: 'user',
+    message:
+      'That playlist is sorted automatically, so videos cannot be placed at a position. Switch it to manual order in YouTube Studio, or leave the position out.',
+  },
+  invalidPlaylistItemPosition: {
+    kind: 'user',
+    message: 'That position is outside the playlist. Positions start at 1 and go up to the number of videos.',
+  },
+  playlistTitleRequired: { kind: 'user', message: 'A playlist needs a title.' },
+  invalidPlaylistSnippet: {
+    kind: 'user',
+    message: 'YouTube rejected the playlist details: the title must have 1 to 150 characters and no < or >.',
+  },
+  videoRatingDisabled: { kind: 'permission', message: 'The owner of that video has turned off likes.' },
   badContent: { kind: 'user', message: 'YouTube does not accept this kind of file as a video.' },
 };
 

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { playlistIdFrom, requirePlaylistId, requireVideoId, videoIdFrom } from '../src/google/refs.ts';
+import { UserError } from '../src/errors.ts';
+
+const ID = 'dQw4w9WgXcQ';
+
+test('every common video reference form gives the id', () => {
+  for (const input of [
+    ID,
+    ` ${ID} `,
+    `https://youtu.be/${ID}`,
+    `https://youtu.be/${ID}?t=42&si=abc`,
+    `youtu.be/${ID}`,
+    `https://www.youtube.com/watch?v=${ID}`,
+    `https://www.youtube.com/watch?feature=share&v=${ID}&list=PL0123456789abcdef&index=2`,
+    `https://youtube.com/shorts/${ID}?feature=share`,
+    `https://www.youtube.com/live/${ID}`,
+    `https://www.youtube.com/embed/${ID}?start=10`,
+    `https://www.youtube-nocookie.com/embed/${ID}`,
+    `https://m.youtube.com/watch?v=${ID}`,
+    `https://music.youtube.com/watch?v=${ID}&feature=share`,
+    `http://www.youtube.com/watch?v=${ID}`,
+    `<https://youtu.be/${ID}>`,
+  ]) {
+    assert.equal(videoIdFrom(input), ID, input);
+  }
+});
+
+test('anything else is refused with an example of what works', () => {
+  for (const input of [
+    '',
+    'dQw4w9WgXc',
+    'dQw4w9WgXcQQ',
+    'https://vimeo.com/123456',
+    `https://evil.example/watch?v=${ID}`,
+    'https://www.youtube.com/watch?v=short',
+    'https://www.youtube.com/@channel',
+    'not a link',
+  ]) {
+    assert.equal(videoIdFrom(input), undefined, input);
+  }
+  assert.throws(
+    () => requireVideoId('https://vimeo.com/1'),
+    (e: unknown) => e instanceof UserError && /like https:\/\/youtu\.be\//.test(e.message),
+  );
+});
+
+test('playlist references: id, a link with list=, or refused', () => {
+  const list = 'PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf';
+  assert.equal(playlistIdFrom(list), list);
+  assert.equal(playlistIdFrom(`https://www.youtube.com/playlist?list=${list}`), list);
+  assert.equal(playlistIdFrom(`https://www.youtube.com/watch?v=${ID}&list=${list}&index=3`), list);
+  assert.equal(playlistIdFrom(`https://music.youtube.com/playlist?list=${list}`), list);
+  assert.equal(playlistIdFrom('Holiday clips'), undefined);
+  assert.equal(playlistIdFrom(`https://evil.example/playlist?list=${list}`), undefined);
+  assert.throws(() => requirePlaylistId('Holiday clips'), /picked from the list/);
+});
