@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeDiscord } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
-import { baseEnv, ROOT, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
+import { baseEnv, fakeEnv, ROOT, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
 
 const GUILD = { id: '800000000000000001', name: 'Video Makers', ownerId: '700000000000000001' };
 const MEMBER = { id: '700000000000000002', username: 'maker' };
@@ -23,16 +23,7 @@ before(async () => {
   discord = await FakeDiscord.start({ guilds: [GUILD] });
   google = await FakeGoogle.start();
   env = baseEnv({
-    DISCORD_TOKEN: discord.botToken,
-    DISCORD_APPLICATION_ID: discord.applicationId,
-    DISCORD_API_URL: discord.apiUrl,
-    DISCORD_CDN_HOSTS: discord.cdnHost,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_AUTH_URL: google.authUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    YOUTUBE_API_URL: google.apiRoot,
+    ...fakeEnv(discord, google),
   });
   bot = startBot(env);
   await bot.waitForLog((e) => e['msg'] === 'discord ready', 'the bot to be ready');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { FakeDiscord } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
-import { baseEnv, freePort, ROOT, startBot, type BotProcess } from './support/bot.ts';
+import { baseEnv, fakeEnv, freePort, ROOT, startBot, type BotProcess } from './support/bot.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const GUILD = { id: '800000000000000021', name: 'Browser Test', ownerId: '700000000000000021' };
@@ -32,15 +32,7 @@ before(async () => {
   google.consent.mode = 'page';
   bot = startBot(
     baseEnv({
-      DISCORD_TOKEN: discord.botToken,
-      DISCORD_APPLICATION_ID: discord.applicationId,
-      DISCORD_API_URL: discord.apiUrl,
-      GOOGLE_CLIENT_ID: google.clientId,
-      GOOGLE_CLIENT_SECRET: google.clientSecret,
-      GOOGLE_AUTH_URL: google.authUrl,
-      GOOGLE_TOKEN_URL: google.tokenUrl,
-      GOOGLE_REVOKE_URL: google.revokeUrl,
-      YOUTUBE_API_URL: google.apiRoot,
+      ...fakeEnv(discord, google),
       PUBLIC_URL: publicUrl,
       HTTP_PORT: String(port),
     }),

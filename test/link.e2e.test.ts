@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { FakeDiscord, type InteractionHandle } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
-import { baseEnv, freePort, startBot, type BotProcess } from './support/bot.ts';
+import { baseEnv, fakeEnv, freePort, startBot, type BotProcess } from './support/bot.ts';
 
 const GUILD = { id: '800000000000000011', name: 'Creators', ownerId: '700000000000000011' };
 const ALICE = { id: '700000000000000012', username: 'alice' };
@@ -26,16 +26,7 @@ before(async () => {
   publicUrl = `http://127.0.0.1:${port}`;
   google = await FakeGoogle.start({ redirectUris: [`${publicUrl}/oauth/callback`] });
   const env = baseEnv({
-    DISCORD_TOKEN: discord.botToken,
-    DISCORD_APPLICATION_ID: discord.applicationId,
-    DISCORD_API_URL: discord.apiUrl,
-    DISCORD_CDN_HOSTS: discord.cdnHost,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_AUTH_URL: google.authUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    YOUTUBE_API_URL: google.apiRoot,
+    ...fakeEnv(discord, google),
     PUBLIC_URL: publicUrl,
     HTTP_PORT: String(port),
   });

@@ -14,6 +14,7 @@ import { grantRepository } from '../src/store/grants.ts';
 import { createOAuth, type OAuthService } from '../src/google/oauth.ts';
 import { myChannel, youtubeClient } from '../src/google/youtube.ts';
 import { UserError } from '../src/errors.ts';
+import { fakeEnv } from './support/bot.ts';
 
 const PUBLIC_URL = 'http://127.0.0.1:9';
 let google: FakeGoogle;
@@ -23,18 +24,7 @@ let oauth: OAuthService;
 const logger = createLogger('silent');
 
 const configFor = (key: string): Config =>
-  loadConfig({
-    DISCORD_TOKEN: 't',
-    DISCORD_APPLICATION_ID: '123456789012345678',
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_AUTH_URL: google.authUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    YOUTUBE_API_URL: google.apiRoot,
-    PUBLIC_URL,
-    TOKEN_ENCRYPTION_KEY: key,
-  });
+  loadConfig(fakeEnv(null, google, { PUBLIC_URL, TOKEN_ENCRYPTION_KEY: key }));
 
 before(async () => {
   google = await FakeGoogle.start({ redirectUris: [`${PUBLIC_URL}/oauth/callback`] });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { FakeDiscord, type FakeUser } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
-import { baseEnv, freePort, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
+import { baseEnv, fakeEnv, freePort, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
 import { linkMember } from './support/link.ts';
 import { MiB, mp4Bytes, sha256 } from './support/media.ts';
 
@@ -32,16 +32,7 @@ before(async () => {
   const port = await freePort();
   google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
   env = baseEnv({
-    DISCORD_TOKEN: discord.botToken,
-    DISCORD_APPLICATION_ID: discord.applicationId,
-    DISCORD_API_URL: discord.apiUrl,
-    DISCORD_CDN_HOSTS: discord.cdnHost,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_AUTH_URL: google.authUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    YOUTUBE_API_URL: google.apiRoot,
+    ...fakeEnv(discord, google),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     HTTP_PORT: String(port),
   });

@@ -12,6 +12,7 @@ import type { UploadTuning } from '../../src/uploads/jobs.ts';
 import type { FakeDiscord } from '../fakes/discord.ts';
 import type { FakeGoogle } from '../fakes/google.ts';
 import { waitFor } from '../fakes/http.ts';
+import { fakeEnv } from './bot.ts';
 
 export interface TestApp {
   readonly app: App;
@@ -39,16 +40,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const storeUrl = options.storeUrl ?? `sqlite://${mkdtempSync(join(tmpdir(), 'tb-app-'))}/store.sqlite`;
   const config = loadConfig({
-    DISCORD_TOKEN: discord.botToken,
-    DISCORD_APPLICATION_ID: discord.applicationId,
-    DISCORD_API_URL: discord.apiUrl,
-    DISCORD_CDN_HOSTS: discord.cdnHost,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_AUTH_URL: google.authUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    YOUTUBE_API_URL: google.apiRoot,
+    ...fakeEnv(discord, google),
     HTTP_PORT: '0',
     STORE_URL: storeUrl,
     TOKEN_ENCRYPTION_KEY: options.key ?? randomBytes(32).toString('hex'),

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '../fakes/http.ts';
+import type { FakeDiscord } from '../fakes/discord.ts';
+import type { FakeGoogle } from '../fakes/google.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -40,6 +42,27 @@ export function baseEnv(over: BotEnv = {}): BotEnv {
     HTTP_PORT: '0',
     LOG_LEVEL: 'debug',
     ...over,
+  };
+}
+
+/** The variables that point the bot at the fakes (Google's only, when `discord` is null). */
+export function fakeEnv(discord: FakeDiscord | null, google: FakeGoogle, extra: BotEnv = {}): BotEnv {
+  return {
+    ...(discord
+      ? {
+          DISCORD_TOKEN: discord.botToken,
+          DISCORD_APPLICATION_ID: discord.applicationId,
+          DISCORD_API_URL: discord.apiUrl,
+          DISCORD_CDN_HOSTS: discord.cdnHost,
+        }
+      : { DISCORD_TOKEN: 'unused', DISCORD_APPLICATION_ID: '123456789012345678' }),
+    GOOGLE_CLIENT_ID: google.clientId,
+    GOOGLE_CLIENT_SECRET: google.clientSecret,
+    GOOGLE_AUTH_URL: google.authUrl,
+    GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_REVOKE_URL: google.revokeUrl,
+    YOUTUBE_API_URL: google.apiRoot,
+    ...extra,
   };
 }
 
