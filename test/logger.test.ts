@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger.ts';
 
-test('secrets are redacted from log lines at the top level and one level down', () => {
+/** A logger whose lines are kept in memory, as written. */
+function capture() {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -11,7 +12,11 @@ test('secrets are redacted from log lines at the top level and one level down', 
       done();
     },
   });
-  const logger = createLogger('info', sink);
+  return { lines, logger: createLogger('info', sink) };
+}
+
+test('secrets are redacted from log lines at the top level and one level down', () => {
+  const { lines, logger } = capture();
   logger.info(
     {
       token: 'discord-interaction-token-SECRET1',
@@ -29,14 +34,7 @@ test('secrets are redacted from log lines at the top level and one level down', 
 });
 
 test('errors are logged without the request config, headers or tokens libraries attach to them', () => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  const logger = createLogger('info', sink);
+  const { lines, logger } = capture();
   const error = Object.assign(
     new Error('Request failed for https://x/webhooks/123/aW50ZXJhY3Rpb24SECRET8 with ya29.SECRET9'),
     {
