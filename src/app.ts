@@ -8,6 +8,7 @@ import { createStore } from './store/index.ts';
 import { grantRepository } from './store/grants.ts';
 import { createOAuth } from './google/oauth.ts';
 import { createCatalog } from './google/catalog.ts';
+import { createQuota } from './google/quota.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { oauthRoutes } from './http/oauth-routes.ts';
 import { createClient, gatewayStatus } from './discord/client.ts';
@@ -40,7 +41,8 @@ export interface App {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.storeUrl, logger);
-  const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger);
+  const quota = createQuota(store, config.quota);
+  const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger, quota);
   const registry = loadCommands();
   const jobs = jobRepository(store, config.tokenEncryptionKey);
 
@@ -62,6 +64,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ...options.tuning,
     },
     dispatcher: options.dispatcher,
+    quota,
   });
   const ctx: Context = {
     config,
@@ -70,6 +73,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     oauth,
     uploads,
     catalog: createCatalog(oauth, config.youtubeApiUrl, logger),
+    quota,
     commands: registry.all,
     dispatcher: options.dispatcher,
   };

@@ -35,6 +35,8 @@ export interface Config {
   /** 32 bytes; read from TOKEN_ENCRYPTION_KEY or the generated key file. */
   readonly tokenEncryptionKey: Buffer;
   readonly logLevel: LogLevel;
+  /** The Google Cloud project's daily YouTube quota (raise it here after Google grants more). */
+  readonly quota: { readonly units: number; readonly inserts: number };
   readonly uploads: {
     /** Uploads one member may run at once; more wait in line. */
     readonly perMember: number;
@@ -70,6 +72,8 @@ export const DEFAULTS = {
   LOG_LEVEL: 'info',
   UPLOAD_CONCURRENCY_PER_MEMBER: '1',
   UPLOAD_CONCURRENCY: '3',
+  YOUTUBE_QUOTA_UNITS: '10000',
+  YOUTUBE_QUOTA_UPLOADS: '100',
 } as const;
 
 /** Which parts a program needs: the bot needs all; `npm run register` needs only Discord's. */
@@ -162,17 +166,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
   let httpPort = 3000;
   let storeUrl: string = DEFAULTS.STORE_URL;
   let logLevel: LogLevel = 'info';
-  const count = (name: 'UPLOAD_CONCURRENCY_PER_MEMBER' | 'UPLOAD_CONCURRENCY'): number => {
+  const count = (
+    name:
+      | 'UPLOAD_CONCURRENCY_PER_MEMBER'
+      | 'UPLOAD_CONCURRENCY'
+      | 'YOUTUBE_QUOTA_UNITS'
+      | 'YOUTUBE_QUOTA_UPLOADS',
+    max: number,
+  ): number => {
     const text = read(name) ?? DEFAULTS[name];
     const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1 || value > 100) {
-      problems.push(`${name} must be a whole number from 1 to 100, got "${text}".`);
+    if (!/^\d+$/.test(text) || value < 1 || value > max) {
+      problems.push(`${name} must be a whole number from 1 to ${max}, got "${text}".`);
     }
     return value;
   };
   let uploads = { perMember: 1, global: 3 };
+  let quota = { units: 10_000, inserts: 100 };
   if (need === 'all') {
-    uploads = { perMember: count('UPLOAD_CONCURRENCY_PER_MEMBER'), global: count('UPLOAD_CONCURRENCY') };
+    uploads = {
+      perMember: count('UPLOAD_CONCURRENCY_PER_MEMBER', 100),
+      global: count('UPLOAD_CONCURRENCY', 100),
+    };
+    quota = {
+      units: count('YOUTUBE_QUOTA_UNITS', 100_000_000),
+      inserts: count('YOUTUBE_QUOTA_UPLOADS', 1_000_000),
+    };
     const where =
       'Google Cloud Console → APIs & Services → Credentials → your OAuth client (type "Web application")';
     google = {
@@ -229,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     tokenEncryptionKey,
     logLevel,
     uploads,
+    quota,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Command } from './discord/command.ts';
 import type { OAuthService } from './google/oauth.ts';
 import type { UploadService } from './uploads/jobs.ts';
 import type { Catalog } from './google/catalog.ts';
+import type { Quota } from './google/quota.ts';
 import type { Dispatcher } from 'undici';
 
 export interface Context {
@@ -16,6 +17,8 @@ export interface Context {
   readonly oauth: OAuthService;
   /** Cached YouTube lists for autocomplete (categories, playlists). */
   readonly catalog: Catalog;
+  /** The project's shared daily YouTube quota, counted per Pacific day. */
+  readonly quota: Quota;
   /** The upload queue. */
   readonly uploads: UploadService;
   /** The HTTP dispatcher for downloads (tests pass their own; undefined = undici's global one). */

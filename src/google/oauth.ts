@@ -15,6 +15,7 @@ import {
 } from '../store/grants.ts';
 import { googleReason, UserError } from '../errors.ts';
 import { myChannel, youtubeClient } from './youtube.ts';
+import { costOf, type Quota } from './quota.ts';
 
 /**
  * `youtube` covers uploads, playlists, rating and deletion; `youtube.upload` alone covers only
@@ -59,14 +60,20 @@ const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const hashState = (state: string) => createHash('sha256').update(state).digest('base64url');
 const link = (publicUrl: string, state: string) => `${publicUrl}/link/${state}`;
 
-export function createOAuth(config: Config, store: Store, grants: GrantRepository, logger: Logger) {
+export function createOAuth(
+  config: Config,
+  store: Store,
+  grants: GrantRepository,
+  logger: Logger,
+  quota?: Quota,
+) {
   const key = config.tokenEncryptionKey;
   const states = store.collection<StateRecord>('oauth-state');
   // Used states are remembered a little longer than they live, to tell "already used" from "unknown".
   const usedStates = store.collection<true>('oauth-state-used');
 
-  const newClient = () =>
-    new OAuth2Client({
+  const newClient = () => {
+    const client = new OAuth2Client({
       clientId: config.google.clientId,
       clientSecret: config.google.clientSecret,
       redirectUri: config.redirectUri,
@@ -77,6 +84,18 @@ export function createOAuth(config: Config, store: Store, grants: GrantRepositor
       },
       forceRefreshOnFailure: true,
     });
+    // Every YouTube API request the client sends is counted against the shared daily quota first.
+    if (quota) {
+      client.transporter.interceptors.request.add({
+        resolved: async (options) => {
+          const url = String(options.url);
+          if (url.startsWith(config.youtubeApiUrl)) await quota.charge(costOf(options.method ?? 'GET', url));
+          return options;
+        },
+      });
+    }
+    return client;
+  };
 
   const openReply = (record: StateRecord): ReplyTarget | undefined =>
     record.reply && record.reply.expiresAt > Date.now()

@@ -8,6 +8,7 @@ import { classifyError, UserError } from '../errors.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import { tokenSource, UploadError } from '../google/resumable.ts';
 import { youtubeClient } from '../google/youtube.ts';
+import type { Quota } from '../google/quota.ts';
 import { openSource } from './download.ts';
 import { runUpload, type UploadProgress } from './pipeline.ts';
 import { FINISHED, type JobRecord, type JobRepository } from './records.ts';
@@ -54,6 +55,8 @@ export interface UploadDeps {
   readonly logger: Logger;
   readonly tuning: UploadTuning;
   readonly dispatcher?: Dispatcher | undefined;
+  /** The shared daily quota: each new upload session is one videos.insert. */
+  readonly quota?: Quota | undefined;
 }
 
 export type CancelResult = 'cancelled' | 'not_owner' | 'not_found' | 'finished';
@@ -158,8 +161,10 @@ export function createUploads(deps: UploadDeps) {
 
     let client: OAuth2Client | undefined;
     try {
+      const insert = { units: 0, inserts: 1 };
       const result = await deps.oauth.withClient(job.owner, async (authorized) => {
         client = authorized;
+        if (job.session === undefined) await deps.quota?.charge(insert);
         return runUpload({
           source: {
             url: job.source.url,
@@ -173,6 +178,8 @@ export function createUploads(deps: UploadDeps) {
           token: tokenSource(authorized),
           sessionUri: jobs.openSession(job),
           onSession: async (uri) => {
+            // undefined: YouTube lost the session and a new one (another insert) follows.
+            if (uri === undefined) await deps.quota?.charge(insert);
             job.session = jobs.sealSession(job, uri);
             job.received = 0;
             await jobs.save(job);
