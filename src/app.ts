@@ -30,6 +30,8 @@ export interface AppOptions {
 
 export interface App {
   readonly client: Client;
+  /** What every command receives (tests use it to reach services directly). */
+  readonly ctx: Context;
   readonly http: HttpServer;
   readonly logger: Logger;
   /** Logs in to Discord and resumes unfinished uploads. */
@@ -95,6 +97,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let stopped = false;
   return {
     client,
+    ctx,
     http,
     logger,
     async start() {

@@ -1,0 +1,67 @@
+// Per-server settings: upload defaults, who moderates, where reviews and announcements go.
+import type { Store } from './index.ts';
+import type { Privacy } from '../uploads/metadata.ts';
+
+export interface ServerSettings {
+  /** Privacy for uploads when the member gives none (YouTube's reference default: public). */
+  readonly defaultPrivacy: Privacy;
+  readonly defaultCategory: string;
+  readonly defaultPlaylist: string | undefined;
+  /** Members with this role may act as the server's channel, besides those with Manage Server. */
+  readonly moderatorRoleId: string | undefined;
+  /** Where review cards for members' uploads to the server channel are posted. */
+  readonly reviewChannelId: string | undefined;
+  readonly announceChannelId: string | undefined;
+  /** Pinged by announcements, when set. */
+  readonly announceRoleId: string | undefined;
+  /** Announcement text with {title} {url} {uploader} {channel}. */
+  readonly template: string;
+  readonly announceShorts: boolean;
+  readonly announceLive: boolean;
+}
+
+export const DEFAULT_TEMPLATE = '📺 New video from {uploader}: **{title}** {url}';
+
+export const DEFAULT_SETTINGS: ServerSettings = {
+  defaultPrivacy: 'public',
+  defaultCategory: '22',
+  defaultPlaylist: undefined,
+  moderatorRoleId: undefined,
+  reviewChannelId: undefined,
+  announceChannelId: undefined,
+  announceRoleId: undefined,
+  template: DEFAULT_TEMPLATE,
+  announceShorts: true,
+  announceLive: true,
+};
+
+export function settingsRepository(store: Store) {
+  const records = store.collection<Partial<ServerSettings>>('settings');
+  return {
+    /** The server's settings, defaults filled in. */
+    async get(guildId: string | null): Promise<ServerSettings> {
+      if (guildId === null) return DEFAULT_SETTINGS;
+      return { ...DEFAULT_SETTINGS, ...(await records.get(guildId)) };
+    },
+    /** Applies the given fields (undefined leaves a field as it is; null clears it). */
+    async update(
+      guildId: string,
+      patch: { [K in keyof ServerSettings]?: ServerSettings[K] | null },
+    ): Promise<ServerSettings> {
+      const current = (await records.get(guildId)) ?? {};
+      const next: Record<string, unknown> = { ...current };
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        if (value === null) delete next[key];
+        else next[key] = value;
+      }
+      await records.set(guildId, next as Partial<ServerSettings>);
+      return { ...DEFAULT_SETTINGS, ...(next as Partial<ServerSettings>) };
+    },
+  };
+}
+
+export type SettingsRepository = ReturnType<typeof settingsRepository>;
+
+/** The grant owner of a server's own YouTube channel (members' grants are keyed by user id). */
+export const serverOwner = (guildId: string) => `guild:${guildId}`;
