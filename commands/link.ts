@@ -1,11 +1,6 @@
-import {
-  ActionRowBuilder,
-  ApplicationCommandType,
-  ButtonBuilder,
-  ButtonStyle,
-  MessageFlags,
-} from 'discord.js';
+import { ApplicationCommandType } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
+import { replyWithLinkButton } from '../src/discord/link-prompt.ts';
 
 export default {
   data: {
@@ -15,27 +10,6 @@ export default {
   },
   defer: 'none',
   async execute(interaction, ctx) {
-    const current = await ctx.oauth.linked(interaction.user.id);
-    const url = await ctx.oauth.start(
-      interaction.user.id,
-      { applicationId: interaction.applicationId, token: interaction.token },
-      current !== undefined,
-    );
-    const content = !current
-      ? 'Open the button below, choose your Google account and YouTube channel, and allow access. ' +
-        'The button works once, for 10 minutes; this message will say when you are linked.'
-      : current.broken
-        ? `Your link to **${current.channel.title}** expired. Open the button below to link again.`
-        : `You are linked to **${current.channel.title}**. To switch to another channel or Google account, ` +
-          'open the button below; your current link stays until the new one succeeds.';
-    const button = new ButtonBuilder()
-      .setStyle(ButtonStyle.Link)
-      .setURL(url)
-      .setLabel(current && !current.broken ? 'Switch channel' : 'Link YouTube');
-    await interaction.reply({
-      content,
-      components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],
-      flags: MessageFlags.Ephemeral,
-    });
+    await replyWithLinkButton(interaction, ctx, interaction.user.id, 'your');
   },
 } satisfies ChatInputCommand;

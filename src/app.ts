@@ -9,6 +9,7 @@ import { grantRepository } from './store/grants.ts';
 import { createOAuth } from './google/oauth.ts';
 import { createCatalog } from './google/catalog.ts';
 import { createQuota } from './google/quota.ts';
+import { settingsRepository } from './store/settings.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { oauthRoutes } from './http/oauth-routes.ts';
 import { createClient, gatewayStatus } from './discord/client.ts';
@@ -44,6 +45,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.storeUrl, logger);
   const quota = createQuota(store, config.quota);
+  const settings = settingsRepository(store);
   const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger, quota);
   const registry = loadCommands();
   const jobs = jobRepository(store, config.tokenEncryptionKey);
@@ -76,6 +78,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     uploads,
     catalog: createCatalog(oauth, config.youtubeApiUrl, logger),
     quota,
+    settings,
     commands: registry.all,
     dispatcher: options.dispatcher,
   };

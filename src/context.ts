@@ -7,6 +7,7 @@ import type { OAuthService } from './google/oauth.ts';
 import type { UploadService } from './uploads/jobs.ts';
 import type { Catalog } from './google/catalog.ts';
 import type { Quota } from './google/quota.ts';
+import type { SettingsRepository } from './store/settings.ts';
 import type { Dispatcher } from 'undici';
 
 export interface Context {
@@ -19,6 +20,8 @@ export interface Context {
   readonly catalog: Catalog;
   /** The project's shared daily YouTube quota, counted per Pacific day. */
   readonly quota: Quota;
+  /** Per-server settings. */
+  readonly settings: SettingsRepository;
   /** The upload queue. */
   readonly uploads: UploadService;
   /** The HTTP dispatcher for downloads (tests pass their own; undefined = undici's global one). */

@@ -8,6 +8,9 @@ export const PERMISSIONS_URL = 'https://myaccount.google.com/permissions';
 export function linkReplyText(outcome: LinkOutcome): string | undefined {
   switch (outcome.kind) {
     case 'linked':
+      if (outcome.owner.startsWith('guild:')) {
+        return `The server is now linked to **${outcome.channel.title}**: moderators can act as it with \`account: server\`.`;
+      }
       return outcome.previous && outcome.previous.id !== outcome.channel.id
         ? `Linked to **${outcome.channel.title}** (instead of ${outcome.previous.title}). Your uploads now go there.`
         : `Linked to **${outcome.channel.title}**. You can now use /upload.`;

@@ -35,6 +35,9 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   announceLive: true,
 };
 
+/** A change: a value sets the field, null clears it back to the default. */
+export type SettingsPatch = { -readonly [K in keyof ServerSettings]?: ServerSettings[K] | null };
+
 export function settingsRepository(store: Store) {
   const records = store.collection<Partial<ServerSettings>>('settings');
   return {

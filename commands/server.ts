@@ -1,0 +1,255 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ChannelType,
+  EmbedBuilder,
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { ChatInputCommand } from '../src/discord/command.ts';
+import type { Context } from '../src/context.ts';
+import { respondCategories, respondPlaylists } from '../src/discord/autocomplete.ts';
+import { replyWithLinkButton } from '../src/discord/link-prompt.ts';
+import { requireManageServer, requireModerator } from '../src/discord/permissions.ts';
+import { PERMISSIONS_URL } from '../src/discord/link-messages.ts';
+import { UserError } from '../src/errors.ts';
+import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
+import { serverOwner, type ServerSettings, type SettingsPatch } from '../src/store/settings.ts';
+import { requirePlaylistId } from '../src/google/refs.ts';
+import {
+  formatUsage,
+  renderSettings,
+  TEMPLATE_FIELDS,
+  validateTemplate,
+} from '../src/discord/server-views.ts';
+
+const { Subcommand, String: Text, Boolean: Bool, Role, Channel } = ApplicationCommandOptionType;
+const TEXT_CHANNELS: (ChannelType.GuildText | ChannelType.GuildAnnouncement)[] = [
+  ChannelType.GuildText,
+  ChannelType.GuildAnnouncement,
+];
+
+export default {
+  data: {
+    name: 'server',
+    description: "The server's own YouTube channel, its settings and the day's shared quota",
+    type: ApplicationCommandType.ChatInput,
+    // Shown to Manage Server by default; admins can widen it, so every subcommand checks again.
+    default_member_permissions: PermissionFlagsBits.ManageGuild.toString(),
+    contexts: [InteractionContextType.Guild],
+    options: [
+      {
+        type: Subcommand,
+        name: 'link',
+        description: "Link a Google account as the server's YouTube channel",
+      },
+      {
+        type: Subcommand,
+        name: 'unlink',
+        description: "Unlink the server's YouTube channel and revoke the bot's access",
+      },
+      {
+        type: Subcommand,
+        name: 'status',
+        description: "The server's linked channel, its settings and today's quota use",
+      },
+      {
+        type: Subcommand,
+        name: 'settings',
+        description: 'Show the settings, or change those given',
+        options: [
+          {
+            type: Text,
+            name: 'default_privacy',
+            description: 'Privacy of uploads when none is given',
+            choices: PRIVACIES.map((p) => ({ name: p, value: p })),
+          },
+          {
+            type: Text,
+            name: 'default_category',
+            description: 'Category of uploads when none is given',
+            autocomplete: true,
+          },
+          {
+            type: Text,
+            name: 'default_playlist',
+            description: "Add the server channel's uploads to this playlist",
+            autocomplete: true,
+          },
+          {
+            type: Role,
+            name: 'moderator_role',
+            description: "Members with this role may act as the server's channel",
+          },
+          {
+            type: Channel,
+            name: 'review_channel',
+            description: 'Where members’ uploads to the server channel wait for review',
+            channel_types: TEXT_CHANNELS,
+          },
+          {
+            type: Channel,
+            name: 'announce_channel',
+            description: 'Where new videos are announced',
+            channel_types: TEXT_CHANNELS,
+          },
+          { type: Role, name: 'role', description: 'Role to ping in announcements' },
+          {
+            type: Text,
+            name: 'template',
+            description: `Announcement text with ${TEMPLATE_FIELDS.join(' ')}`,
+            max_length: 1000,
+          },
+          { type: Bool, name: 'announce_shorts', description: 'Announce Shorts too (default: yes)' },
+          { type: Bool, name: 'announce_live', description: 'Announce live streams too (default: yes)' },
+          {
+            type: Text,
+            name: 'clear',
+            description: 'Clear a setting back to its default',
+            choices: [
+              'default_playlist',
+              'moderator_role',
+              'review_channel',
+              'announce_channel',
+              'role',
+              'template',
+            ].map((n) => ({ name: n, value: n })),
+          },
+        ],
+      },
+    ],
+  },
+  defer: 'none',
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand(true);
+    const guildId = interaction.guildId;
+    if (!guildId) throw new UserError('This works only in a server.');
+    if (sub === 'link') {
+      requireManageServer(interaction);
+      await replyWithLinkButton(interaction, ctx, serverOwner(guildId), "the server's");
+    } else if (sub === 'unlink') {
+      requireManageServer(interaction);
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const result = await ctx.oauth.unlink(serverOwner(guildId));
+      await interaction.editReply(
+        !result
+          ? 'The server has no linked YouTube channel.'
+          : result.revoked
+            ? `Unlinked **${result.channel.title}** from the server. Google confirmed the bot's access is revoked.`
+            : `Unlinked **${result.channel.title}** here, but Google did not confirm the revocation: remove the bot's access at ${PERMISSIONS_URL}.`,
+      );
+    } else if (sub === 'status') {
+      const settings = await ctx.settings.get(guildId);
+      requireModerator(interaction, settings);
+      await interaction.reply({
+        embeds: [await statusEmbed(ctx, guildId, settings)],
+        flags: MessageFlags.Ephemeral,
+      });
+    } else {
+      await settingsSubcommand(interaction, ctx, guildId);
+    }
+  },
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true).name;
+    if (focused === 'default_category') await respondCategories(interaction, ctx);
+    else if (focused === 'default_playlist') await respondPlaylists(interaction, ctx);
+    else await interaction.respond([]);
+  },
+} satisfies ChatInputCommand;
+
+async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettings): Promise<EmbedBuilder> {
+  const linked = await ctx.oauth.linked(serverOwner(guildId));
+  const usage = await ctx.quota.usage();
+  return new EmbedBuilder().setTitle('Server YouTube status').addFields(
+    {
+      name: 'Linked channel',
+      value: linked
+        ? `${linked.channel.title}${linked.broken ? ' — ⚠️ the link expired: run /server link' : ''}`
+        : 'None — run `/server link`',
+    },
+    { name: "Today's YouTube quota (shared by every server)", value: formatUsage(usage) },
+    { name: 'Settings', value: renderSettings(settings) },
+  );
+}
+
+async function settingsSubcommand(
+  interaction: ChatInputCommandInteraction,
+  ctx: Context,
+  guildId: string,
+): Promise<void> {
+  const o = interaction.options;
+  const patch: SettingsPatch = {};
+  const privacy = o.getString('default_privacy');
+  if (privacy) patch.defaultPrivacy = privacy as Privacy;
+  const category = o.getString('default_category');
+  if (category) {
+    if (!/^\d{1,4}$/.test(category)) throw new UserError('Pick the default category from the list.');
+    patch.defaultCategory = category;
+  }
+  const playlist = o.getString('default_playlist');
+  if (playlist) patch.defaultPlaylist = requirePlaylistId(playlist);
+  const moderator = o.getRole('moderator_role');
+  if (moderator) patch.moderatorRoleId = moderator.id;
+  const review = o.getChannel('review_channel');
+  if (review) patch.reviewChannelId = review.id;
+  const announce = o.getChannel('announce_channel');
+  if (announce) patch.announceChannelId = announce.id;
+  const role = o.getRole('role');
+  if (role) patch.announceRoleId = role.id;
+  const template = o.getString('template');
+  if (template) patch.template = validateTemplate(template);
+  const shorts = o.getBoolean('announce_shorts');
+  if (shorts !== null) patch.announceShorts = shorts;
+  const live = o.getBoolean('announce_live');
+  if (live !== null) patch.announceLive = live;
+  const clear = o.getString('clear');
+  const clearable: Record<string, keyof ServerSettings> = {
+    default_playlist: 'defaultPlaylist',
+    moderator_role: 'moderatorRoleId',
+    review_channel: 'reviewChannelId',
+    announce_channel: 'announceChannelId',
+    role: 'announceRoleId',
+    template: 'template',
+  };
+  if (clear && clearable[clear]) patch[clearable[clear]] = null;
+
+  const current = await ctx.settings.get(guildId);
+  if (Object.keys(patch).length === 0) {
+    requireModerator(interaction, current);
+    await interaction.reply({
+      content: renderSettings(current),
+      flags: MessageFlags.Ephemeral,
+      allowedMentions: { parse: [] },
+    });
+    return;
+  }
+  requireManageServer(interaction);
+  for (const channel of [review, announce]) {
+    if (!channel) continue;
+    const me = interaction.guild?.members.me;
+    const full = interaction.guild?.channels.cache.get(channel.id);
+    if (
+      me &&
+      full &&
+      !me
+        .permissionsIn(full)
+        .has([
+          PermissionFlagsBits.ViewChannel,
+          PermissionFlagsBits.SendMessages,
+          PermissionFlagsBits.EmbedLinks,
+        ])
+    ) {
+      throw new UserError(
+        `I cannot post in <#${channel.id}>: give me View Channel, Send Messages and Embed Links there first.`,
+      );
+    }
+  }
+  const saved = await ctx.settings.update(guildId, patch);
+  await interaction.reply({
+    content: `Saved.\n${renderSettings(saved)}`,
+    flags: MessageFlags.Ephemeral,
+    allowedMentions: { parse: [] },
+  });
+}
