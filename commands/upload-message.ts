@@ -91,7 +91,7 @@ export default {
         title: interaction.fields.getTextInputValue('title'),
         description: interaction.fields.getTextInputValue('description'),
       },
-      prepareDeps(ctx),
+      await prepareDeps(ctx, draft.guildId, false),
     );
     await ctx.uploads.submit(job, { applicationId: interaction.applicationId, token: interaction.token });
   },

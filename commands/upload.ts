@@ -2,13 +2,14 @@ import { ApplicationCommandOptionType, ApplicationCommandType, MessageFlags } fr
 import type { ChatInputCommand } from '../src/discord/command.ts';
 import type { Context } from '../src/context.ts';
 import { respondCategories, respondPlaylists } from '../src/discord/autocomplete.ts';
-import { DEFAULT_CATEGORY, LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
-import { prepareUpload } from '../src/uploads/prepare.ts';
+import { LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
+import { prepareUpload, type PrepareDeps } from '../src/uploads/prepare.ts';
+import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts';
+import { requireModerator } from '../src/discord/permissions.ts';
+import { UserError } from '../src/errors.ts';
+import { reviewReasonModal } from '../src/discord/review-card.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
-
-/** Where a member's upload defaults come from (server settings arrive with the server features). */
-export const uploadDefaults = () => ({ privacy: 'public' as const, categoryId: DEFAULT_CATEGORY });
 
 export default {
   data: {
@@ -60,15 +61,25 @@ export default {
         description: 'Tell your subscribers about it (default: yes)',
       },
       { type: Attachment, name: 'thumbnail', description: 'Custom thumbnail (JPEG or PNG, up to 2 MiB)' },
+      ACCOUNT_OPTION,
     ],
   },
   defer: 'ephemeral',
   async execute(interaction, ctx) {
     const file = interaction.options.getAttachment('file', true);
     const thumbnail = interaction.options.getAttachment('thumbnail');
+    const account = await resolveUploadAccount(interaction, ctx);
+    const reviewed = account.isServer && !account.byModerator;
+    if (reviewed && interaction.guildId && !(await ctx.settings.get(interaction.guildId)).reviewChannelId) {
+      throw new UserError(
+        "Uploads to the server's channel need a moderator's review, but no review channel is set: ask a moderator to choose one with /server settings review_channel.",
+      );
+    }
     const job = await prepareUpload(
       {
         owner: interaction.user.id,
+        account: account.owner,
+        reviewed,
         guildId: interaction.guildId,
         channelId: interaction.channelId,
         file: { url: file.url, filename: file.name, size: file.size },
@@ -87,7 +98,7 @@ export default {
         notifySubscribers: interaction.options.getBoolean('notify_subscribers'),
         filename: file.name,
       },
-      prepareDeps(ctx),
+      await prepareDeps(ctx, interaction.guildId, account.isServer),
     );
     await ctx.uploads.submit(job, { applicationId: interaction.applicationId, token: interaction.token });
   },
@@ -97,7 +108,20 @@ export default {
     else if (focused === 'playlist') await respondPlaylists(interaction, ctx);
     else await interaction.respond([]);
   },
-  async button(interaction, ctx, [action, jobId]) {
+  async button(interaction, ctx, [action, ...args]) {
+    if (action === 'review') {
+      const [decision, reviewId] = args;
+      if (!reviewId || !interaction.guildId) return;
+      requireModerator(interaction, await ctx.settings.get(interaction.guildId));
+      if (decision === 'reject') {
+        await interaction.showModal(reviewReasonModal(reviewId));
+        return;
+      }
+      await interaction.deferUpdate();
+      await reportDecision(interaction, await ctx.reviews.decide(reviewId, interaction.user.id, true));
+      return;
+    }
+    const jobId = args[0];
     if (action !== 'cancel' || !jobId) return;
     const result = await ctx.uploads.cancel(jobId, interaction.user.id);
     if (result === 'cancelled') {
@@ -111,13 +135,42 @@ export default {
     }[result];
     await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   },
+  async modal(interaction, ctx, [action, reviewId]) {
+    if (action !== 'reason' || !reviewId || !interaction.guildId) return;
+    requireModerator(interaction, await ctx.settings.get(interaction.guildId));
+    await interaction.deferUpdate();
+    const reason = interaction.fields.getTextInputValue('reason').trim();
+    await reportDecision(interaction, await ctx.reviews.decide(reviewId, interaction.user.id, false, reason));
+  },
 } satisfies ChatInputCommand;
 
-export function prepareDeps(ctx: Context) {
+/** After a review press: the card is updated by the service; the moderator hears about anything odd. */
+async function reportDecision(
+  interaction: { followUp(options: { content: string; flags: MessageFlags.Ephemeral }): Promise<unknown> },
+  decision: Awaited<ReturnType<Context['reviews']['decide']>>,
+): Promise<void> {
+  const say = (content: string) => interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+  if (decision.kind === 'unknown') await say('This review is no longer known to the bot.');
+  else if (decision.kind === 'already') {
+    await say(`This upload was already ${decision.review.status} by <@${decision.review.decidedBy ?? ''}>.`);
+  } else if (decision.notes.length > 0) await say(decision.notes.join('\n'));
+}
+
+/** Upload defaults: the server's settings (its default playlist only for the server's channel). */
+export async function prepareDeps(
+  ctx: Context,
+  guildId: string | null,
+  isServer: boolean,
+): Promise<PrepareDeps> {
+  const settings = await ctx.settings.get(guildId);
   return {
     oauth: ctx.oauth,
     allowedHosts: ctx.config.discord.cdnHosts,
-    defaults: uploadDefaults(),
+    defaults: {
+      privacy: settings.defaultPrivacy,
+      categoryId: settings.defaultCategory,
+      playlistId: isServer ? settings.defaultPlaylist : undefined,
+    },
     dispatcher: ctx.dispatcher,
   };
 }

@@ -9,7 +9,9 @@ import { grantRepository } from './store/grants.ts';
 import { createOAuth } from './google/oauth.ts';
 import { createCatalog } from './google/catalog.ts';
 import { createQuota } from './google/quota.ts';
-import { settingsRepository } from './store/settings.ts';
+import { serverOwner, settingsRepository } from './store/settings.ts';
+import { createReviews } from './review/reviews.ts';
+import { discordReviewSurface } from './discord/review-card.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { oauthRoutes } from './http/oauth-routes.ts';
 import { createClient, gatewayStatus } from './discord/client.ts';
@@ -20,6 +22,8 @@ import { linkReplyText } from './discord/link-messages.ts';
 import { discordProgressSink } from './discord/progress-message.ts';
 import { jobRepository } from './uploads/records.ts';
 import { createUploads, DEFAULT_TUNING, type UploadTuning } from './uploads/jobs.ts';
+import { createAnnouncer } from './announce/announcer.ts';
+import { discordAnnouncementPoster } from './discord/announce.ts';
 import type { Client } from 'discord.js';
 
 export interface AppOptions {
@@ -27,6 +31,8 @@ export interface AppOptions {
   /** Overrides of upload timings (tests shorten backoff and the reply lifetime). */
   readonly tuning?: Partial<UploadTuning>;
   readonly dispatcher?: Dispatcher;
+  /** Announcement timings (tests poll often and move the clock with the Google fake's). */
+  readonly announce?: { readonly pollIntervalMs?: number; readonly now?: () => number };
 }
 
 export interface App {
@@ -54,6 +60,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let dispatch: (i: Parameters<ReturnType<typeof createDispatcher>['dispatch']>[0]) => Promise<void> = () =>
     Promise.resolve();
   const client = createClient(config, logger, (i) => dispatch(i));
+  const announcer = createAnnouncer({
+    store,
+    settings,
+    oauth,
+    rootUrl: config.youtubeApiUrl,
+    feedUrl: config.youtubeFeedUrl,
+    post: discordAnnouncementPoster(client),
+    guildIds: () => client.guilds.cache.keys(),
+    uploadInProgress: async (videoId) => (await jobs.active()).some((job) => job.videoId === videoId),
+    logger,
+    dispatcher: options.dispatcher,
+    pollIntervalMs: options.announce?.pollIntervalMs,
+    now: options.announce?.now,
+  });
+  const reviews = createReviews({
+    store,
+    oauth,
+    rootUrl: config.youtubeApiUrl,
+    logger,
+    surface: discordReviewSurface(client, logger),
+    // An approved upload becomes visible (at once or at its publishAt): announce it, naming the member.
+    onApproved: (review) =>
+      announcer.uploadFinished({
+        guildId: review.guildId,
+        account: review.account,
+        memberId: review.uploaderId,
+        videoId: review.videoId,
+        privacy: review.publishAt ? 'private' : review.requestedPrivacy,
+        publishAt: review.publishAt,
+      }),
+  });
   const uploads = createUploads({
     jobs,
     oauth,
@@ -69,6 +106,41 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     dispatcher: options.dispatcher,
     quota,
+    onFinished: async (job) => {
+      // A member's upload to the server channel waits, private, for a moderator's review.
+      if (job.review && job.guildId && job.videoId) {
+        const reviewChannel = (await settings.get(job.guildId)).reviewChannelId;
+        if (!reviewChannel) return;
+        await reviews.open(
+          {
+            id: job.id,
+            guildId: job.guildId,
+            account: serverOwner(job.guildId),
+            uploaderId: job.owner,
+            videoId: job.videoId,
+            title: job.metadata.snippet.title,
+            requestedPrivacy: job.review.requestedPrivacy,
+            publishAt: job.review.publishAt,
+            playlistId: job.review.playlistId,
+            card: undefined,
+            status: 'pending',
+            decidedBy: undefined,
+            reason: undefined,
+          },
+          reviewChannel,
+        );
+      } else if (!job.review && job.videoId) {
+        // Visible now or at its publishAt: announced in the server where it was uploaded.
+        await announcer.uploadFinished({
+          guildId: job.guildId,
+          account: job.account,
+          memberId: job.owner,
+          videoId: job.videoId,
+          privacy: job.metadata.status.publishAt ? 'private' : job.requestedPrivacy,
+          publishAt: job.metadata.status.publishAt,
+        });
+      }
+    },
   });
   const ctx: Context = {
     config,
@@ -79,6 +151,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     catalog: createCatalog(oauth, config.youtubeApiUrl, logger),
     quota,
     settings,
+    reviews,
+    announcer,
     commands: registry.all,
     dispatcher: options.dispatcher,
   };
@@ -107,11 +181,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await client.login(config.discord.token);
       const resumed = await uploads.resume();
       if (resumed > 0) logger.info({ resumed }, 'unfinished uploads resumed');
+      await announcer.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       await uploads.stop();
+      await announcer.stop();
       await client.destroy();
       await http.close();
       await store.close();

@@ -26,6 +26,8 @@ export interface Config {
   };
   /** Root of Google's APIs, ending in '/': data API under youtube/v3/, uploads under upload/youtube/v3/. */
   readonly youtubeApiUrl: string;
+  /** A channel's public Atom feed (no key, no quota), asked with ?channel_id=UC…; polled for announcements. */
+  readonly youtubeFeedUrl: string;
   readonly publicUrl: string;
   readonly redirectUri: string;
   readonly httpPort: number;
@@ -66,6 +68,7 @@ export const DEFAULTS = {
   GOOGLE_TOKEN_URL: 'https://oauth2.googleapis.com/token',
   GOOGLE_REVOKE_URL: 'https://oauth2.googleapis.com/revoke',
   YOUTUBE_API_URL: 'https://www.googleapis.com/',
+  YOUTUBE_FEED_URL: 'https://www.youtube.com/feeds/videos.xml',
   PUBLIC_URL: 'http://localhost:3000',
   HTTP_PORT: '3000',
   STORE_URL: 'sqlite://data/tubebridge.sqlite',
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
 
   let google: Config['google'] = { clientId: '', clientSecret: '', authUrl: '', tokenUrl: '', revokeUrl: '' };
   let youtubeApiUrl: string = DEFAULTS.YOUTUBE_API_URL;
+  let youtubeFeedUrl: string = DEFAULTS.YOUTUBE_FEED_URL;
   let publicUrl: string = DEFAULTS.PUBLIC_URL;
   let httpPort = 3000;
   let storeUrl: string = DEFAULTS.STORE_URL;
@@ -203,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     };
     youtubeApiUrl = url('YOUTUBE_API_URL', ['https:', 'http:']);
     if (!youtubeApiUrl.endsWith('/')) youtubeApiUrl += '/';
+    youtubeFeedUrl = url('YOUTUBE_FEED_URL', ['https:', 'http:']);
     publicUrl = url('PUBLIC_URL', ['https:', 'http:']).replace(/\/+$/, '');
     const portText = read('HTTP_PORT') ?? DEFAULTS.HTTP_PORT;
     httpPort = Number(portText);
@@ -240,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     discord: { token, applicationId, guildId, apiUrl, cdnHosts },
     google,
     youtubeApiUrl,
+    youtubeFeedUrl,
     publicUrl,
     redirectUri: `${publicUrl}/oauth/callback`,
     httpPort,

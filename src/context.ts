@@ -8,6 +8,8 @@ import type { UploadService } from './uploads/jobs.ts';
 import type { Catalog } from './google/catalog.ts';
 import type { Quota } from './google/quota.ts';
 import type { SettingsRepository } from './store/settings.ts';
+import type { Reviews } from './review/reviews.ts';
+import type { Announcer } from './announce/announcer.ts';
 import type { Dispatcher } from 'undici';
 
 export interface Context {
@@ -22,6 +24,10 @@ export interface Context {
   readonly quota: Quota;
   /** Per-server settings. */
   readonly settings: SettingsRepository;
+  /** Members' uploads to the server channel waiting for a moderator. */
+  readonly reviews: Reviews;
+  /** New videos announced in each server's chosen channel (status per server, a round on demand). */
+  readonly announcer: Announcer;
   /** The upload queue. */
   readonly uploads: UploadService;
   /** The HTTP dispatcher for downloads (tests pass their own; undefined = undici's global one). */

@@ -103,10 +103,22 @@ const GOOGLE_REASONS: Record<string, { kind: ErrorKind; message: string }> = {
     message: 'That playlist belongs to another channel, so you cannot change it.',
   },
   playlistItemsNotAccessible: {
+    // YouTube answers this both for listing a private playlist of another channel and for changing
+    // the entries of any playlist of another channel.
     kind: 'permission',
-    message: "That playlist's videos are not accessible to you (it is private to another channel).",
+    message:
+      'That playlist belongs to another channel, so you cannot change its videos (or see them, if it is private).',
   },
   playlistItemNotFound: { kind: 'not_found', message: 'That video is not in the playlist.' },
+  playlistOperationUnsupported: {
+    kind: 'user',
+    message:
+      'YouTube manages that playlist itself (your uploads or liked videos), so it cannot be changed. Pick one of your own playlists.',
+  },
+  playlistContainsMaximumNumberOfVideos: {
+    kind: 'user',
+    message: 'That playlist is full: YouTube allows at most 5,000 videos in one playlist.',
+  },
   manualSortRequired: {
     kind: 'user',
     message:
@@ -120,6 +132,10 @@ const GOOGLE_REASONS: Record<string, { kind: ErrorKind; message: string }> = {
   invalidPlaylistSnippet: {
     kind: 'user',
     message: 'YouTube rejected the playlist details: the title must have 1 to 150 characters and no < or >.',
+  },
+  invalidPageToken: {
+    kind: 'user',
+    message: 'That page of the list is no longer there (the list changed). Run the command again.',
   },
   videoRatingDisabled: { kind: 'permission', message: 'The owner of that video has turned off likes.' },
   badContent: { kind: 'user', message: 'YouTube does not accept this kind of file as a video.' },

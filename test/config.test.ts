@@ -24,6 +24,7 @@ test('defaults follow the documented table', () => {
   assert.equal(config.google.tokenUrl, 'https://oauth2.googleapis.com/token');
   assert.equal(config.google.revokeUrl, 'https://oauth2.googleapis.com/revoke');
   assert.equal(config.youtubeApiUrl, 'https://www.googleapis.com/');
+  assert.equal(config.youtubeFeedUrl, 'https://www.youtube.com/feeds/videos.xml');
   assert.equal(config.publicUrl, 'http://localhost:3000');
   assert.equal(config.redirectUri, 'http://localhost:3000/oauth/callback');
   assert.equal(config.httpPort, 3000);
@@ -107,4 +108,18 @@ test('urls lose trailing slashes where the libraries append paths, and the API r
   assert.equal(config.youtubeApiUrl, 'http://127.0.0.1:8/');
   assert.equal(config.redirectUri, 'https://bot.example/oauth/callback');
   assert.deepEqual(config.discord.cdnHosts, ['127.0.0.1:7', 'cdn.discordapp.com']);
+});
+
+test('YOUTUBE_FEED_URL points the announcement poller elsewhere, and must be an http(s) URL', () => {
+  assert.equal(
+    loadConfig(base({ YOUTUBE_FEED_URL: 'http://127.0.0.1:8/feeds/videos.xml' })).youtubeFeedUrl,
+    'http://127.0.0.1:8/feeds/videos.xml',
+  );
+  assert.throws(
+    () => loadConfig(base({ YOUTUBE_FEED_URL: 'ftp://feeds' })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      /YOUTUBE_FEED_URL is not a valid/.test(e.message),
+  );
 });

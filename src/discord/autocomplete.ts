@@ -3,11 +3,21 @@
 import type { AutocompleteInteraction } from 'discord.js';
 import type { Context } from '../context.ts';
 import { regionOf } from '../google/catalog.ts';
+import { serverOwner } from '../store/settings.ts';
+import { isModerator } from './permissions.ts';
 
-/** The member's playlists whose title contains what was typed (at most 25). */
+/** The playlists of the chosen account (the member's, or the server's for moderators) matching what was typed. */
 export async function respondPlaylists(interaction: AutocompleteInteraction, ctx: Context): Promise<void> {
   const typed = interaction.options.getFocused().toLowerCase();
-  const playlists = await ctx.catalog.playlists(interaction.user.id);
+  let owner = interaction.user.id;
+  if (interaction.options.getString('account') === 'server' && interaction.guildId) {
+    if (!isModerator(interaction, await ctx.settings.get(interaction.guildId))) {
+      await interaction.respond([]);
+      return;
+    }
+    owner = serverOwner(interaction.guildId);
+  }
+  const playlists = await ctx.catalog.playlists(owner);
   await interaction.respond(
     playlists
       .filter((p) => typed === '' || p.title.toLowerCase().includes(typed) || p.id === typed)

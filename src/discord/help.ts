@@ -18,5 +18,6 @@ export function helpText(commands: readonly Command[]): string {
     if (subcommands.length === 0) lines.push(`• \`/${data.name}\` — ${data.description}`);
     for (const sub of subcommands) lines.push(`• \`/${data.name} ${sub.name}\` — ${sub.description}`);
   }
-  return lines.join('\n').slice(0, 2000);
+  // An embed description holds 4,096 characters, twice a message's 2,000.
+  return lines.join('\n').slice(0, 4096);
 }

@@ -82,7 +82,8 @@ export function createOAuth(
         oauth2TokenUrl: config.google.tokenUrl,
         oauth2RevokeUrl: config.google.revokeUrl,
       },
-      forceRefreshOnFailure: true,
+      // Not forceRefreshOnFailure: google-auth-library would then refresh and resend after every
+      // 403 too (quotaExceeded, forbidden), doubling the cost. A 401 is handled in withClient.
     });
     // Every YouTube API request the client sends is counted against the shared daily quota first.
     if (quota) {
@@ -256,7 +257,16 @@ export function createOAuth(
       );
     });
     try {
-      return await work(client);
+      try {
+        return await work(client);
+      } catch (error) {
+        // The token was refused although it had not expired by our clock (revoked at Google, or a
+        // clock skew): refresh once and try again. A 401 is answered before anything was changed.
+        if (httpStatus(error) !== 401) throw error;
+        logger.info({ owner }, 'access token refused; refreshing once');
+        client.setCredentials({ refresh_token: grant.refreshToken });
+        return await work(client);
+      }
     } catch (error) {
       if (googleReason(error) === 'invalid_grant') {
         await grants.markBroken(owner, grant.linkedAt);
@@ -287,3 +297,8 @@ export function createOAuth(
 }
 
 export type OAuthService = ReturnType<typeof createOAuth>;
+
+function httpStatus(error: unknown): number | undefined {
+  const response = (error as { response?: { status?: unknown } } | undefined)?.response;
+  return typeof response?.status === 'number' ? response.status : undefined;
+}

@@ -58,7 +58,7 @@ export function settingsRepository(store: Store) {
         if (value === null) delete next[key];
         else next[key] = value;
       }
-      await records.set(guildId, next as Partial<ServerSettings>);
+      await records.set(guildId, next);
       return { ...DEFAULT_SETTINGS, ...(next as Partial<ServerSettings>) };
     },
   };

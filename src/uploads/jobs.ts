@@ -57,6 +57,8 @@ export interface UploadDeps {
   readonly dispatcher?: Dispatcher | undefined;
   /** The shared daily quota: each new upload session is one videos.insert. */
   readonly quota?: Quota | undefined;
+  /** Called once when a job ends done (the video is processed): reviews, announcements. */
+  readonly onFinished?: ((job: JobRecord) => Promise<void>) | undefined;
 }
 
 export type CancelResult = 'cancelled' | 'not_owner' | 'not_found' | 'finished';
@@ -162,7 +164,7 @@ export function createUploads(deps: UploadDeps) {
     let client: OAuth2Client | undefined;
     try {
       const insert = { units: 0, inserts: 1 };
-      const result = await deps.oauth.withClient(job.owner, async (authorized) => {
+      const result = await deps.oauth.withClient(job.account, async (authorized) => {
         client = authorized;
         if (job.session === undefined) await deps.quota?.charge(insert);
         return runUpload({
@@ -276,6 +278,11 @@ export function createUploads(deps: UploadDeps) {
     await jobs.save(job);
     await show(final, true);
     logger.info({ jobId: job.id, owner: job.owner, status, referenceId }, 'upload finished');
+    if (status === 'done' && job.videoId) {
+      await deps
+        .onFinished?.(job)
+        .catch((error: unknown) => logger.error({ jobId: job.id, err: error }, 'after-upload work failed'));
+    }
   }
 
   /** Playlist and thumbnail come after the upload; a failure there never loses the video. */
@@ -288,7 +295,9 @@ export function createUploads(deps: UploadDeps) {
     const notes: string[] = [];
     const yt = youtubeClient(deps.rootUrl, client);
     const videoId = job.videoId ?? '';
-    if (
+    if (job.review) {
+      notes.push('It stays private until a moderator approves it; you will get a DM with the decision.');
+    } else if (
       privacy === 'private' &&
       (job.requestedPrivacy !== 'private' || (job.metadata.status.publishAt && !publishAt))
     ) {
@@ -351,7 +360,7 @@ export function createUploads(deps: UploadDeps) {
       wait = Math.min(wait * 2, 60_000);
       let video;
       try {
-        video = await deps.oauth.withClient(job.owner, async (client) => {
+        video = await deps.oauth.withClient(job.account, async (client) => {
           const { data } = await youtubeClient(deps.rootUrl, client).videos.list(
             { part: ['processingDetails', 'status', 'snippet'], id: [job.videoId ?? ''] },
             { rootUrl: deps.rootUrl },

@@ -19,6 +19,10 @@ export interface AttachmentInput {
 
 export interface UploadRequest extends UploadInput {
   readonly owner: string;
+  /** Whose channel receives it (the member's id, or the server's grant owner); default the member's. */
+  readonly account?: string | undefined;
+  /** A member's upload to the server channel: private until a moderator approves it. */
+  readonly reviewed?: boolean | undefined;
   readonly guildId: string | null;
   readonly channelId: string;
   readonly file: AttachmentInput;
@@ -35,33 +39,46 @@ export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
 export interface PrepareDeps {
   readonly oauth: OAuthService;
   readonly allowedHosts: readonly string[];
-  readonly defaults: UploadDefaults;
+  readonly defaults: UploadDefaults & { readonly playlistId?: string | undefined };
   readonly dispatcher?: Dispatcher | undefined;
 }
 
 export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): Promise<JobRecord> {
-  await deps.oauth.requireGrant(request.owner);
-  const { metadata, requestedPrivacy } = buildMetadata(request, deps.defaults);
+  const account = request.account ?? request.owner;
+  await deps.oauth.requireGrant(account);
+  const built = buildMetadata(request, deps.defaults);
+  let { metadata } = built;
 
   const source = await checkFile(request.file, request.sizeLimit, deps, 'video');
   const thumbnail = request.thumbnail
     ? await checkFile(request.thumbnail, THUMBNAIL_MAX_BYTES, deps, 'image')
     : undefined;
-  const playlistId = request.playlistId?.trim() || undefined;
+  let playlistId = request.playlistId?.trim() || deps.defaults.playlistId || undefined;
   if (playlistId !== undefined && !/^[A-Za-z0-9_-]{10,64}$/.test(playlistId)) {
     throw new UserError('Pick the playlist from the list, or give its id (it starts with PL).');
+  }
+  let review: JobRecord['review'];
+  if (request.reviewed) {
+    // Uploaded private; the requested privacy, schedule and playlist apply on approval.
+    review = { requestedPrivacy: built.requestedPrivacy, publishAt: metadata.status.publishAt, playlistId };
+    const status = { ...metadata.status, privacyStatus: 'private' as const };
+    delete status.publishAt;
+    metadata = { ...metadata, status };
+    playlistId = undefined;
   }
 
   const now = Date.now();
   return {
     id: randomBytes(9).toString('base64url'),
     owner: request.owner,
+    account,
+    review,
     guildId: request.guildId,
     channelId: request.channelId,
     source,
     thumbnail,
     metadata,
-    requestedPrivacy,
+    requestedPrivacy: built.requestedPrivacy,
     notifySubscribers: request.notifySubscribers ?? true,
     playlistId,
     status: 'queued',

@@ -27,7 +27,13 @@ export interface ProgressRefs {
 
 export interface JobRecord {
   id: string;
+  /** The Discord member who asked: sees the progress, may cancel. */
   owner: string;
+  /** Whose YouTube channel receives the video: the member's id, or the server's grant owner. */
+  account: string;
+  /** Set for a member's upload to the server channel: uploaded private, applied on approval. */
+  review:
+    { requestedPrivacy: Privacy; publishAt: string | undefined; playlistId: string | undefined } | undefined;
   guildId: string | null;
   channelId: string;
   source: SourceFile;

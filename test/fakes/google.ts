@@ -3,7 +3,8 @@
 // Faithful to the documented behaviour — error shapes, status codes, 308 semantics, quota — because a fake kinder
 // than Google hides bugs. Parts: google/oauth.ts (consent, token, revoke), google/youtube.ts (auth, quota, channels,
 // videos, categories), google/playlists.ts, google/uploads.ts (resumable, multipart, media, thumbnails),
-// google/multipart.ts, google/resources.ts (validation, JSON shapes, paging), google/errors.ts, google/state.ts.
+// google/multipart.ts, google/resources.ts (validation, JSON shapes, paging), google/errors.ts, google/state.ts,
+// google/feed.ts (a channel's public Atom feed, www.youtube.com/feeds/videos.xml).
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,16 +21,20 @@ import type {
   FailMatch,
   FakeAccount,
   FakeChannel,
+  FakeLive,
   FakePlaylist,
   FakePlaylistItem,
   FakeVideo,
+  PlaylistSort,
   ProcessingPlan,
   RequestRecord,
   StartOptions,
   UploadSession,
   VideoStatus,
 } from './google/types.ts';
+import { sortPlaylist } from './google/playlists.ts';
 import { Uploads } from './google/uploads.ts';
+import { FEED_PATH, handleFeed, renderFeed } from './google/feed.ts';
 import { routeOf, YouTubeApi } from './google/youtube.ts';
 
 export type {
@@ -39,9 +44,11 @@ export type {
   FailMatch,
   FakeAccount,
   FakeChannel,
+  FakeLive,
   FakePlaylist,
   FakePlaylistItem,
   FakeVideo,
+  PlaylistSort,
   ProcessingPlan,
   RequestRecord,
   StartOptions,
@@ -62,6 +69,8 @@ export class FakeGoogle {
   readonly origin: string;
   /** origin + '/': the YOUTUBE_API_URL (data API under youtube/v3/, uploads under upload/youtube/v3/). */
   readonly apiRoot: string;
+  /** The channels' public Atom feeds (YOUTUBE_FEED_URL): GET …?channel_id=UC…, no auth, no quota. */
+  readonly feedUrl: string;
   /** The consent endpoint (OAuth2Client endpoints.oauth2AuthBaseUrl). */
   readonly authUrl: string;
   /** The token endpoint (endpoints.oauth2TokenUrl). */
@@ -98,7 +107,8 @@ export class FakeGoogle {
    * Upload knobs: storeGranularity (bytes an interrupted PUT keeps are rounded down to this, default 262144),
    * throttleBytesPerSec (slows reading of upload bodies, null = full speed), completeStatus (200 or 201 for a
    * finished resumable upload), channelDailyLimit (uploads per channel before uploadLimitExceeded, null = none),
-   * sessionTtlMs (a session's life, default a week).
+   * sessionTtlMs (a session's life, default a week), shorts (videos uploaded from now on are Shorts: YouTube decides
+   * from the frames, which the fake does not look at; default false).
    */
   readonly upload: {
     storeGranularity: number;
@@ -106,6 +116,7 @@ export class FakeGoogle {
     completeStatus: 200 | 201;
     channelDailyLimit: number | null;
     sessionTtlMs: number;
+    shorts: boolean;
   };
   /** How processing goes for videos uploaded from now on (default: 2 'processing' polls, then succeeded). */
   readonly processing: ProcessingPlan;
@@ -160,6 +171,7 @@ export class FakeGoogle {
     this.uploads = new Uploads(state, this.api);
     this.origin = state.origin;
     this.apiRoot = `${state.origin}/`;
+    this.feedUrl = `${state.origin}${FEED_PATH}`;
     this.authUrl = `${state.origin}/o/oauth2/v2/auth`;
     this.tokenUrl = `${state.origin}/token`;
     this.revokeUrl = `${state.origin}/revoke`;
@@ -191,7 +203,11 @@ export class FakeGoogle {
     return this.state.createAccount(a.email, a.channel);
   }
 
-  /** Seeds an already processed video on the account's channel (no upload, no quota). */
+  /**
+   * Seeds an already processed video on the account's channel (no upload, no quota). `short` makes it a Short (the
+   * feed links it as /shorts/ID); `live` makes it a broadcast in that phase (liveBroadcastContent,
+   * liveStreamingDetails); `publishAt` (with privacy private) schedules it, released on the fake clock.
+   */
   addVideo(
     account: FakeAccount,
     init: {
@@ -200,6 +216,9 @@ export class FakeGoogle {
       tags?: string[];
       categoryId?: string;
       privacyStatus?: VideoStatus['privacyStatus'];
+      publishAt?: string;
+      short?: boolean;
+      live?: FakeLive['phase'];
     } = {},
   ): FakeVideo {
     if (account.channel === null) throw new Error(`${account.email} has no YouTube channel`);
@@ -213,7 +232,7 @@ export class FakeGoogle {
       'insert',
     );
     const status = validateVideoStatus(
-      { privacyStatus: init.privacyStatus ?? 'public' },
+      { privacyStatus: init.privacyStatus ?? 'public', publishAt: init.publishAt },
       'public',
       this.state.now(),
     );
@@ -234,11 +253,21 @@ export class FakeGoogle {
       processing: { pollsBeforeDone: 0, outcome: 'succeeded', reason: null },
       thumbnail: null,
     };
+    if (init.short === true) video.short = true;
+    if (init.live !== undefined) {
+      const now = new Date(this.state.now()).toISOString();
+      video.live = {
+        phase: init.live,
+        scheduledStartTime: now,
+        ...(init.live === 'upcoming' ? {} : { actualStartTime: now }),
+        ...(init.live === 'completed' ? { actualEndTime: now } : {}),
+      };
+    }
     this.state.videos.set(video.id, video);
     return video;
   }
 
-  /** Seeds a playlist on the account's channel, optionally with videos in order. */
+  /** Seeds a playlist on the account's channel, optionally with videos in order and a sort order (default manual). */
   addPlaylist(
     account: FakeAccount,
     init: {
@@ -246,6 +275,7 @@ export class FakeGoogle {
       description?: string;
       privacyStatus?: FakePlaylist['status']['privacyStatus'];
       videoIds?: string[];
+      sort?: PlaylistSort;
     },
   ): FakePlaylist {
     if (account.channel === null) throw new Error(`${account.email} has no YouTube channel`);
@@ -256,6 +286,7 @@ export class FakeGoogle {
       status: { privacyStatus: init.privacyStatus ?? 'public' },
       publishedAt: new Date(this.state.now()).toISOString(),
       itemIds: [],
+      sort: 'manual',
     };
     this.state.playlists.set(playlist.id, playlist);
     for (const videoId of init.videoIds ?? []) {
@@ -268,7 +299,15 @@ export class FakeGoogle {
       this.state.playlistItems.set(item.id, item);
       playlist.itemIds.push(item.id);
     }
+    if (init.sort !== undefined) sortPlaylist(this.state, playlist, init.sort);
     return playlist;
+  }
+
+  /** Changes how YouTube orders a playlist (Studio's sort setting): writes naming a position then get manualSortRequired. */
+  setPlaylistSort(playlistId: string, sort: PlaylistSort): void {
+    const playlist = this.state.playlists.get(playlistId);
+    if (playlist === undefined) throw new Error(`no playlist ${playlistId}`);
+    sortPlaylist(this.state, playlist, sort);
   }
 
   // ---- tokens ----
@@ -316,9 +355,32 @@ export class FakeGoogle {
     Object.assign(video.processing, plan);
   }
 
+  /** The fake's clock in ms (Date.now() plus every advanceClock so far). */
+  now(): number {
+    return this.state.now();
+  }
+
   /** Moves the fake's clock (code expiry, token expiry, session life, publishAt checks) forward. */
   advanceClock(ms: number): void {
     this.state.clockOffsetMs += ms;
+    this.state.releaseScheduled();
+  }
+
+  /**
+   * Serves every channel feed as it is now until thawFeeds(), as YouTube's cached feeds lag behind the channel:
+   * a video made private meanwhile is still listed, a new one not yet.
+   */
+  freezeFeeds(): void {
+    this.state.feedSnapshots = new Map(
+      this.state.accounts.flatMap((a) =>
+        a.channel ? [[a.channel.id, renderFeed(this.state, a)] as const] : [],
+      ),
+    );
+  }
+
+  /** Feeds show the channels as they are again. */
+  thawFeeds(): void {
+    this.state.feedSnapshots = null;
   }
 
   /** Sets both quota counters back to zero (a new Pacific day). */
@@ -412,6 +474,7 @@ export class FakeGoogle {
       record.status = res.statusCode;
     });
     const ctx: RequestContext = { url, record, dropAfterBytes: null };
+    this.state.releaseScheduled();
     try {
       const action = this.takeFault(method, url);
       if (action !== null) {
@@ -455,6 +518,11 @@ export class FakeGoogle {
     const path = ctx.url.pathname;
     if (method === 'PUT' && path === '/upload/youtube/v3/videos' && ctx.url.searchParams.has('upload_id')) {
       await this.uploads.handlePut(req, res, ctx);
+      return;
+    }
+    if (method === 'GET' && path === FEED_PATH) {
+      discardBody(req);
+      handleFeed(this.state, ctx.url, res);
       return;
     }
     const spec = routeOf(method, path);

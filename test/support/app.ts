@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { UploadTuning } from '../../src/uploads/jobs.ts';
@@ -36,6 +36,7 @@ export async function startTestApp(
     env?: Record<string, string>;
     storeUrl?: string;
     key?: string;
+    announce?: AppOptions['announce'];
   } = {},
 ): Promise<TestApp> {
   const storeUrl = options.storeUrl ?? `sqlite://${mkdtempSync(join(tmpdir(), 'tb-app-'))}/store.sqlite`;
@@ -57,7 +58,11 @@ export async function startTestApp(
       },
     }),
   );
-  const app = await createApp(config, { logger, tuning: { ...FAST_TUNING, ...options.tuning } });
+  const app = await createApp(config, {
+    logger,
+    tuning: { ...FAST_TUNING, ...options.tuning },
+    ...(options.announce ? { announce: options.announce } : {}),
+  });
   await app.start();
   await waitFor(() => (app.client.isReady() ? true : undefined), 'the client to be ready');
   return { app, logs, storeUrl, stop: () => app.stop() };

@@ -62,6 +62,7 @@ export function fakeEnv(discord: FakeDiscord | null, google: FakeGoogle, extra: 
     GOOGLE_TOKEN_URL: google.tokenUrl,
     GOOGLE_REVOKE_URL: google.revokeUrl,
     YOUTUBE_API_URL: google.apiRoot,
+    YOUTUBE_FEED_URL: google.feedUrl,
     ...extra,
   };
 }

@@ -1,5 +1,6 @@
 // playlists and playlistItems of the Data API: user playlists with positions, plus the computed uploads (UU…)
-// and likes (LL…) playlists. Writes check ownership (403 playlistForbidden / playlistItemsNotAccessible).
+// and likes (LL…) playlists. Writes check ownership (403 playlistForbidden / playlistItemsNotAccessible); a
+// position in a playlist that is not sorted manually is refused (400 manualSortRequired).
 import {
   ApiError,
   playlistForbidden,
@@ -25,9 +26,18 @@ import {
   type Caller,
 } from './resources.ts';
 import { listParam, randomId, type GoogleState } from './state.ts';
-import type { FakePlaylist, FakePlaylistItem, FakeVideo } from './types.ts';
+import type { FakePlaylist, FakePlaylistItem, FakeVideo, PlaylistSort } from './types.ts';
 
 const MAX_PLAYLIST_ITEMS = 5000;
+
+/** Changes a playlist's order, as in YouTube Studio; the date-added orders re-sort its entries (stable). */
+export function sortPlaylist(state: GoogleState, p: FakePlaylist, sort: PlaylistSort): void {
+  p.sort = sort;
+  if (sort === 'manual') return;
+  const added = (id: string) => state.playlistItems.get(id)?.publishedAt ?? '';
+  const direction = sort === 'dateAddedNewest' ? -1 : 1;
+  p.itemIds.sort((a, b) => direction * added(a).localeCompare(added(b)));
+}
 
 export class PlaylistsApi {
   private readonly state: GoogleState;
@@ -112,6 +122,7 @@ export class PlaylistsApi {
       status: { privacyStatus: privacy },
       publishedAt: new Date(this.state.now()).toISOString(),
       itemIds: [],
+      sort: 'manual',
     };
     this.state.playlists.set(p.id, p);
     return renderPlaylist(this.state, p, parts);
@@ -297,6 +308,21 @@ export class PlaylistsApi {
     return videoId;
   }
 
+  /** 400 manualSortRequired: a write named a position in a playlist YouTube orders by itself. */
+  private manualSortRequired(): ApiError {
+    return new ApiError(
+      400,
+      'manualSortRequired',
+      'The request attempts to set the playlist item&#39;s position, but the playlist does not use manual sorting. (For example, playlist items might be sorted by date or popularity.)',
+      { domain: 'youtube.playlistItem', location: 'body.snippet.position', locationType: 'other' },
+    );
+  }
+
+  /** Where a new entry goes when the request names no position: the playlist's own order decides. */
+  private naturalPosition(p: FakePlaylist): number {
+    return p.sort === 'dateAddedNewest' ? 0 : p.itemIds.length;
+  }
+
   private invalidPosition(): ApiError {
     return new ApiError(
       400,
@@ -312,8 +338,9 @@ export class PlaylistsApi {
     const snippet = asObject(body['snippet']);
     const p = this.writablePlaylist(snippet['playlistId'], caller);
     const videoId = this.itemVideo(snippet, caller);
-    let position = p.itemIds.length;
+    let position = this.naturalPosition(p);
     if (snippet['position'] !== undefined && snippet['position'] !== null) {
+      if (p.sort !== 'manual') throw this.manualSortRequired();
       const pos = snippet['position'];
       if (typeof pos !== 'number' || !Number.isInteger(pos) || pos < 0 || pos > p.itemIds.length)
         throw this.invalidPosition();
@@ -385,6 +412,7 @@ export class PlaylistsApi {
       videoId = this.itemVideo(snippet, caller);
       const pos = snippet['position'];
       if (pos !== undefined && pos !== null) {
+        if (playlist.sort !== 'manual') throw this.manualSortRequired();
         if (typeof pos !== 'number' || !Number.isInteger(pos) || pos < 0 || pos >= playlist.itemIds.length)
           throw this.invalidPosition();
         position = pos;

@@ -367,7 +367,8 @@ export function renderVideo(
       };
       if (v.snippet.tags !== undefined) snippet['tags'] = v.snippet.tags;
       snippet['categoryId'] = v.snippet.categoryId;
-      snippet['liveBroadcastContent'] = 'none';
+      snippet['liveBroadcastContent'] =
+        v.live?.phase === 'upcoming' || v.live?.phase === 'live' ? v.live.phase : 'none';
       if (v.snippet.defaultLanguage !== undefined) snippet['defaultLanguage'] = v.snippet.defaultLanguage;
       snippet['localized'] = { title: v.snippet.title, description: v.snippet.description };
       if (v.snippet.defaultAudioLanguage !== undefined)
@@ -441,6 +442,16 @@ export function renderVideo(
       out['processingDetails'] = details;
     } else if (part === 'fileDetails' && isOwner) {
       out['fileDetails'] = { fileSize: String(v.size), fileType: 'video', container: v.contentType };
+    } else if (part === 'liveStreamingDetails' && v.live !== undefined) {
+      // Only broadcasts carry this part; for other videos it is simply absent.
+      const live = v.live;
+      const details: Record<string, unknown> = {};
+      if (live.actualStartTime !== undefined) details['actualStartTime'] = live.actualStartTime;
+      if (live.actualEndTime !== undefined) details['actualEndTime'] = live.actualEndTime;
+      details['scheduledStartTime'] = live.scheduledStartTime;
+      if (live.phase === 'live') details['concurrentViewers'] = '0';
+      if (live.phase !== 'completed') details['activeLiveChatId'] = `Cg0KC${v.id}`;
+      out['liveStreamingDetails'] = details;
     } else if (part === 'player') {
       out['player'] = {
         embedHtml: `<iframe width="480" height="270" src="//www.youtube.com/embed/${v.id}" frameborder="0" allowfullscreen></iframe>`,

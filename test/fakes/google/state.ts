@@ -37,11 +37,14 @@ export class GoogleState {
     completeStatus: 200 as 200 | 201,
     channelDailyLimit: null as number | null,
     sessionTtlMs: 7 * 24 * 3600 * 1000,
+    shorts: false,
   };
   readonly processing: ProcessingPlan = { pollsBeforeDone: 2, outcome: 'succeeded', reason: null };
   /** Videos uploaded per channel (for channelDailyLimit). */
   readonly uploadsByChannel = new Map<string, number>();
   clockOffsetMs = 0;
+  /** Set while the channel feeds are frozen (FakeGoogle.freezeFeeds): the documents served, by channel id. */
+  feedSnapshots: Map<string, string> | null = null;
 
   constructor(init: {
     clientId: string;
@@ -59,6 +62,22 @@ export class GoogleState {
 
   now(): number {
     return Date.now() + this.clockOffsetMs;
+  }
+
+  /**
+   * Scheduled videos whose publishAt has passed on the fake clock become public, as YouTube makes them: publishAt
+   * is gone afterwards and snippet.publishedAt is the time the video was made public (the documented meaning).
+   */
+  releaseScheduled(): void {
+    const now = this.now();
+    for (const v of this.videos.values()) {
+      const at = v.status.publishAt;
+      if (v.status.privacyStatus !== 'private' || at === undefined || Date.parse(at) > now) continue;
+      const status = { ...v.status, privacyStatus: 'public' as const };
+      delete status.publishAt;
+      v.status = status;
+      v.publishedAt = at;
+    }
   }
 
   /** Adds an account; `channel: null` makes one without a YouTube channel, a partial channel fills the rest. */

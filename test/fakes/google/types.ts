@@ -99,7 +99,31 @@ export interface FakeVideo {
   processing: ProcessingPlan;
   /** The custom thumbnail set with thumbnails.set, if any. */
   thumbnail: { contentType: string; size: number; sha256: string } | null;
+  /**
+   * True for a Short (vertical, up to 3 minutes). The Data API has no field for it; the channel's public feed
+   * links a Short as https://www.youtube.com/shorts/ID instead of /watch?v=ID.
+   */
+  short?: boolean;
+  /** Set for a live broadcast: snippet.liveBroadcastContent and the liveStreamingDetails part follow it. */
+  live?: FakeLive;
 }
+
+/** A live broadcast's state: scheduled ('upcoming'), on air ('live') or over ('completed', kept as a video). */
+export interface FakeLive {
+  phase: 'upcoming' | 'live' | 'completed';
+  /** ISO times, as liveStreamingDetails shows them. */
+  scheduledStartTime: string;
+  actualStartTime?: string;
+  actualEndTime?: string;
+}
+
+/**
+ * How a playlist is ordered (YouTube Studio → playlist → Sort). Only a manually sorted playlist accepts a
+ * position in playlistItems.insert/update; the others answer 400 manualSortRequired and place new entries
+ * themselves (date added, newest first: at the top; oldest first: at the end). Studio's other orders
+ * (popularity, date published) are not modelled.
+ */
+export type PlaylistSort = 'manual' | 'dateAddedNewest' | 'dateAddedOldest';
 
 /** A user playlist. Item order lives in `itemIds` (position = index). */
 export interface FakePlaylist {
@@ -115,6 +139,8 @@ export interface FakePlaylist {
   publishedAt: string;
   /** Playlist item ids in position order. */
   itemIds: string[];
+  /** How YouTube orders it ('manual' by default; change with FakeGoogle.setPlaylistSort). */
+  sort: PlaylistSort;
 }
 
 /** An entry of a user playlist; its position is its index in the playlist's itemIds. */

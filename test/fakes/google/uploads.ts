@@ -175,6 +175,7 @@ export class Uploads {
       processing: { ...this.state.processing },
       thumbnail: null,
     };
+    if (this.state.upload.shorts) video.short = true;
     this.state.videos.set(video.id, video);
     this.state.uploadsByChannel.set(channelId, (this.state.uploadsByChannel.get(channelId) ?? 0) + 1);
     return video;

@@ -1,0 +1,58 @@
+import { ApplicationCommandType, escapeMarkdown, MessageFlags } from 'discord.js';
+import type { ChatInputCommand } from '../src/discord/command.ts';
+import { pageRow, parsePage } from '../src/discord/paging.ts';
+import { UserError } from '../src/errors.ts';
+import { LIKED_PAGE_SIZE, videoService, type LikedPage } from '../src/google/videos.ts';
+
+const NAME = 'favorites';
+
+export default {
+  data: {
+    name: NAME,
+    description: 'Page through your favorites: the videos you liked on YouTube (favorites are likes now)',
+    type: ApplicationCommandType.ChatInput,
+  },
+  defer: 'ephemeral',
+  async execute(interaction, ctx) {
+    const page = await videoService(ctx).liked(interaction.user.id);
+    await interaction.editReply(render(page, interaction.user.id, 1));
+  },
+  async button(interaction, ctx, args) {
+    const press = parsePage(args);
+    const [, owner, shown] = press?.view ?? [];
+    if (!press || !owner || !shown)
+      throw new UserError('This button is no longer active. Run /favorites again.');
+    if (interaction.user.id !== owner) {
+      await interaction.reply({
+        content: 'Only the member who ran /favorites can turn its pages. Run /favorites to see yours.',
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    await interaction.deferUpdate();
+    const number = Math.max(1, Number(shown) + (args[1] === 'p' ? -1 : 1));
+    const page = await videoService(ctx).liked(owner, press.token);
+    await interaction.editReply(render(page, owner, number));
+  },
+} satisfies ChatInputCommand;
+
+function render(page: LikedPage, owner: string, number: number) {
+  if (page.items.length === 0 && number === 1)
+    return {
+      content: 'You have not liked any videos yet. Favorites are YouTube likes now: add one with /favorite.',
+      components: [],
+    };
+  const pages = Math.max(1, Math.ceil(page.total / LIKED_PAGE_SIZE));
+  const first = (number - 1) * LIKED_PAGE_SIZE;
+  const lines = [
+    `**Your favorites** (the videos you liked on YouTube) — page ${number} of ${pages}, ${page.total} in all:`,
+    ...page.items.map(
+      (v, i) => `${first + i + 1}. **${escapeMarkdown(v.title.slice(0, 100))}** — <${v.url}>`,
+    ),
+  ];
+  return {
+    content: lines.join('\n'),
+    components: pageRow(NAME, ['l', owner, String(number)], { prev: page.prev, next: page.next }),
+    allowedMentions: { parse: [] },
+  };
+}

@@ -1,0 +1,387 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  escapeMarkdown,
+  MessageFlags,
+  type APIEmbed,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { ChatInputCommand } from '../src/discord/command.ts';
+import type { Context } from '../src/context.ts';
+import { respondPlaylists } from '../src/discord/autocomplete.ts';
+import { ACCOUNT_OPTION, accountMarker, ownerFromMarker, resolveAccount } from '../src/discord/account.ts';
+import { confirmRow, parseConfirm } from '../src/discord/confirm.ts';
+import { pageRow, parsePage } from '../src/discord/paging.ts';
+import { UserError } from '../src/errors.ts';
+import {
+  createPlaylists,
+  PAGE_SIZE,
+  playlistUrl,
+  videoUrl,
+  type Page,
+  type PlaylistInfo,
+  type PlaylistPage,
+} from '../src/google/playlists.ts';
+import { requirePlaylistId, requireVideoId } from '../src/google/refs.ts';
+import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
+
+const { String: Text, Integer, Subcommand } = ApplicationCommandOptionType;
+const NAME = 'playlist';
+
+const video = {
+  type: Text,
+  name: 'video',
+  description: 'The video: its id or link (youtu.be, watch, shorts…)',
+  required: true,
+  max_length: 300,
+} as const;
+const playlist = {
+  type: Text,
+  name: 'playlist',
+  description: 'Pick one of your playlists, or paste its id or link',
+  required: true,
+  autocomplete: true,
+  max_length: 300,
+} as const;
+const privacy = {
+  type: Text,
+  name: 'privacy',
+  description: 'Who can see it',
+  choices: PRIVACIES.map((p) => ({ name: p, value: p })),
+} as const;
+const title = {
+  type: Text,
+  name: 'title',
+  description: 'Title (up to 150 characters)',
+  max_length: 150,
+} as const;
+const description = {
+  type: Text,
+  name: 'description',
+  description: 'Description (up to 5000 characters)',
+  max_length: 5000,
+} as const;
+
+const service = (ctx: Context) =>
+  createPlaylists({ oauth: ctx.oauth, catalog: ctx.catalog, rootUrl: ctx.config.youtubeApiUrl });
+const bold = (text: string) => `**${escapeMarkdown(text)}**`;
+const link = (text: string, url: string) => `[${escapeMarkdown(text).replace(/[[\]]/g, '\\$&')}](${url})`;
+const videos = (n: number) => `${n} video${n === 1 ? '' : 's'}`;
+const quiet = { allowedMentions: { parse: [] } };
+
+export default {
+  data: {
+    name: NAME,
+    description: 'Manage your YouTube playlists',
+    type: ApplicationCommandType.ChatInput,
+    options: [
+      {
+        type: Subcommand,
+        name: 'add',
+        description: 'Add a video to one of your playlists',
+        options: [
+          video,
+          playlist,
+          {
+            type: Integer,
+            name: 'position',
+            description: 'Where to put it, counting from 1 = first (default: at the end)',
+            min_value: 1,
+            max_value: 5000,
+          },
+          ACCOUNT_OPTION,
+        ],
+      },
+      {
+        type: Subcommand,
+        name: 'remove',
+        description: 'Remove a video from one of your playlists',
+        options: [video, playlist, ACCOUNT_OPTION],
+      },
+      {
+        type: Subcommand,
+        name: 'move',
+        description: 'Move a video to another position in a playlist',
+        options: [
+          video,
+          playlist,
+          {
+            type: Integer,
+            name: 'position',
+            description: 'Its new position, counting from 1 = first',
+            required: true,
+            min_value: 1,
+            max_value: 5000,
+          },
+          ACCOUNT_OPTION,
+        ],
+      },
+      {
+        type: Subcommand,
+        name: 'create',
+        description: 'Create a playlist on your channel',
+        options: [
+          { ...title, required: true },
+          description,
+          { ...privacy, description: 'Who can see it (default: public)' },
+          ACCOUNT_OPTION,
+        ],
+      },
+      {
+        type: Subcommand,
+        name: 'edit',
+        description: "Change a playlist's title, description or privacy",
+        options: [
+          playlist,
+          { ...title, description: 'New title (up to 150 characters)' },
+          { ...description, description: 'New description (up to 5000 characters)' },
+          { ...privacy, description: 'New privacy' },
+          ACCOUNT_OPTION,
+        ],
+      },
+      {
+        type: Subcommand,
+        name: 'delete',
+        description: 'Delete one of your playlists (asks first; the videos stay)',
+        options: [playlist, ACCOUNT_OPTION],
+      },
+      {
+        type: Subcommand,
+        name: 'list',
+        description: 'Your playlists: title, number of videos, privacy and link',
+        options: [ACCOUNT_OPTION],
+      },
+      {
+        type: Subcommand,
+        name: 'show',
+        description: 'The videos in a playlist, with their positions',
+        options: [playlist, ACCOUNT_OPTION],
+      },
+    ],
+  },
+  defer: 'ephemeral',
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand(true);
+    const account = await resolveAccount(interaction, ctx);
+    const { owner } = account;
+    const marker = accountMarker(account);
+    const playlists = service(ctx);
+    const playlistId = () => requirePlaylistId(interaction.options.getString('playlist', true));
+    const videoId = () => requireVideoId(interaction.options.getString('video', true));
+    const say = (content: string) => interaction.editReply({ content, ...quiet });
+
+    switch (sub) {
+      case 'add': {
+        const request = {
+          videoId: videoId(),
+          playlistId: playlistId(),
+          position: interaction.options.getInteger('position') ?? undefined,
+        };
+        const done = await playlists.add(owner, request);
+        await say(
+          `Added ${bold(done.videoTitle)} to ${bold(done.playlistTitle)} at position ${done.position}.`,
+        );
+        return;
+      }
+      case 'remove': {
+        const request = { videoId: videoId(), playlistId: playlistId() };
+        const done = await playlists.remove(owner, request);
+        const times = done.count > 1 ? ` (it was there ${done.count} times)` : '';
+        await say(`Removed ${bold(done.videoTitle)} from ${bold(done.playlistTitle)}${times}.`);
+        return;
+      }
+      case 'move': {
+        const request = {
+          videoId: videoId(),
+          playlistId: playlistId(),
+          position: interaction.options.getInteger('position', true),
+        };
+        const done = await playlists.move(owner, request);
+        await say(
+          done.from === done.position
+            ? `${bold(done.videoTitle)} is already at position ${done.position} in ${bold(done.playlistTitle)}.`
+            : `Moved ${bold(done.videoTitle)} in ${bold(done.playlistTitle)} from position ${done.from} to ${done.position}.`,
+        );
+        return;
+      }
+      case 'create': {
+        const created = await playlists.create(owner, {
+          title: interaction.options.getString('title', true).trim(),
+          description: interaction.options.getString('description') ?? undefined,
+          privacy: privacyOption(interaction),
+        });
+        await say(
+          `Created the playlist ${bold(created.title)} (${created.privacy}): <${playlistUrl(created.id)}>`,
+        );
+        return;
+      }
+      case 'edit': {
+        const id = playlistId();
+        const edit = {
+          title: interaction.options.getString('title')?.trim(),
+          description: interaction.options.getString('description') ?? undefined,
+          privacy: privacyOption(interaction),
+        };
+        const { before, after } = await playlists.edit(owner, id, edit);
+        const changes = [
+          ...(before.title !== after.title ? [`renamed from ${bold(before.title)}`] : []),
+          ...(edit.description !== undefined ? ['new description'] : []),
+          ...(edit.privacy !== undefined ? [`privacy now ${after.privacy}`] : []),
+        ];
+        await say(`Updated ${bold(after.title)}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}.`);
+        return;
+      }
+      case 'delete': {
+        const id = playlistId();
+        const target = await playlists.describe(owner, id);
+        await interaction.editReply({
+          content:
+            `Delete the playlist ${bold(target.title)} (${videos(target.itemCount)})? ` +
+            'The videos stay on YouTube; only the playlist goes, and this cannot be undone. ' +
+            'These buttons work for 60 seconds.',
+          components: [
+            confirmRow({
+              command: NAME,
+              action: `delete${marker}`,
+              subject: id,
+              requester: interaction.user.id,
+              label: 'Delete playlist',
+            }),
+          ],
+          ...quiet,
+        });
+        return;
+      }
+      case 'list':
+        await interaction.editReply(listView(await playlists.list(owner), 1, marker));
+        return;
+      case 'show': {
+        const id = playlistId();
+        await interaction.editReply(showView(await playlists.show(owner, id), 1, marker));
+        return;
+      }
+      default:
+        throw new UserError('I do not know that /playlist command. Try /help.');
+    }
+  },
+  async autocomplete(interaction, ctx) {
+    if (interaction.options.getFocused(true).name === 'playlist') await respondPlaylists(interaction, ctx);
+    else await interaction.respond([]);
+  },
+  async button(interaction, ctx, args) {
+    const page = parsePage(args);
+    if (page) return turnPage(interaction, ctx, args[1] === 'p' ? -1 : 1, page.view, page.token);
+    const press = parseConfirm(args);
+    if (press?.action.startsWith('delete')) {
+      if (press.requester !== interaction.user.id) {
+        await interaction.reply({
+          content: 'Only the member who asked to delete this playlist can press these buttons.',
+          flags: MessageFlags.Ephemeral,
+        });
+        return;
+      }
+      if (press.expired) {
+        await interaction.update({
+          content:
+            'These buttons expired — nothing was deleted. Run /playlist delete again if you still want to.',
+          components: [],
+        });
+        return;
+      }
+      if (!press.confirmed) {
+        await interaction.update({ content: 'Cancelled — nothing was deleted.', components: [] });
+        return;
+      }
+      await interaction.update({ content: 'Deleting the playlist…', components: [] });
+      const owner = await ownerFromMarker(interaction, ctx, press.action.slice('delete'.length));
+      const deleted = await service(ctx).delete(owner, press.subject);
+      await interaction.editReply({
+        content: `Deleted the playlist ${bold(deleted.title)} (${videos(deleted.itemCount)}). The videos are still on YouTube.`,
+        ...quiet,
+      });
+      return;
+    }
+    throw new UserError('This button is no longer active. Run the command again.');
+  },
+} satisfies ChatInputCommand;
+
+function privacyOption(interaction: ChatInputCommandInteraction): Privacy | undefined {
+  const value = interaction.options.getString('privacy');
+  return (PRIVACIES as readonly string[]).includes(value ?? '') ? (value as Privacy) : undefined;
+}
+
+/** Previous/Next on a list or show reply: the view carries the page number shown, the token YouTube's cursor. */
+async function turnPage(
+  interaction: ButtonInteraction,
+  ctx: Context,
+  step: number,
+  view: string[],
+  token: string | undefined,
+): Promise<void> {
+  const [kind, ...rest] = view;
+  await interaction.deferUpdate();
+  const playlists = service(ctx);
+  if (kind === 'list') {
+    const page = Math.max(1, Number(rest[0] ?? 1) + step);
+    const owner = await ownerFromMarker(interaction, ctx, rest[1]);
+    await interaction.editReply(listView(await playlists.list(owner, token), page, rest[1] ?? 'm'));
+  } else if (kind === 'show' && rest[0]) {
+    const page = Math.max(1, Number(rest[1] ?? 1) + step);
+    const id = requirePlaylistId(rest[0]);
+    const owner = await ownerFromMarker(interaction, ctx, rest[2]);
+    await interaction.editReply(showView(await playlists.show(owner, id, token), page, rest[2] ?? 'm'));
+  } else {
+    throw new UserError('This button is no longer active. Run the command again.');
+  }
+}
+
+const pages = (total: number) => Math.max(1, Math.ceil(total / PAGE_SIZE));
+
+function listView(result: Page<PlaylistInfo>, page: number, marker: string) {
+  if (result.items.length === 0)
+    return {
+      content: 'You have no playlists yet. Create one with /playlist create.',
+      embeds: [],
+      components: [],
+    };
+  const embed: APIEmbed = {
+    title: 'Your playlists',
+    description: result.items
+      .map((p) => `${link(p.title, playlistUrl(p.id))} — ${videos(p.itemCount)} · ${p.privacy}`)
+      .join('\n'),
+    footer: { text: `Page ${page} of ${pages(result.total)} · ${result.total} playlists` },
+  };
+  return {
+    content: '',
+    embeds: [embed],
+    components: pageRow(NAME, ['list', String(page), marker], result),
+    ...quiet,
+  };
+}
+
+function showView(result: PlaylistPage, page: number, marker: string) {
+  const { playlist } = result;
+  if (result.items.length === 0) {
+    return {
+      content: `${bold(playlist.title)} has no videos yet. Add one with /playlist add.`,
+      embeds: [],
+      components: [],
+      ...quiet,
+    };
+  }
+  const embed: APIEmbed = {
+    title: playlist.title.slice(0, 256),
+    url: playlistUrl(playlist.id),
+    description: result.items
+      .map((e) => `**${e.position}.** ${link(e.title, videoUrl(e.videoId))}`)
+      .join('\n'),
+    footer: { text: `Page ${page} of ${pages(result.total)} · ${videos(result.total)}` },
+  };
+  return {
+    content: '',
+    embeds: [embed],
+    components: pageRow(NAME, ['show', playlist.id, String(page), marker], result),
+    ...quiet,
+  };
+}
