@@ -91,6 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         publishAt: review.publishAt,
       }),
   });
+  const catalog = createCatalog(oauth, config.youtubeApiUrl, logger);
   const uploads = createUploads({
     jobs,
     oauth,
@@ -106,6 +107,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     dispatcher: options.dispatcher,
     quota,
+    onPlaylistChanged: (account) => catalog.invalidatePlaylists(account),
     onFinished: async (job) => {
       // A member's upload to the server channel waits, private, for a moderator's review.
       if (job.review && job.guildId && job.videoId) {
@@ -148,7 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     oauth,
     uploads,
-    catalog: createCatalog(oauth, config.youtubeApiUrl, logger),
+    catalog,
     quota,
     settings,
     reviews,

@@ -371,3 +371,21 @@ test("moderators manage the server channel's playlists and videos with account: 
     "the server channel's video to be deleted",
   );
 });
+
+test("a member's own upload takes the server's default privacy when none is given", async () => {
+  const data = mp4Bytes(120 * 1024, 64);
+  const file = discord.addAttachment({ filename: 'defaults.mp4', data, channelId: GENERAL });
+  const final = await discord
+    .sendCommand({
+      name: 'upload',
+      user: MEMBER,
+      guildId: GUILD,
+      channelId: GENERAL,
+      attachments: [file],
+      options: [{ type: 11, name: 'file', value: file.id }],
+    })
+    .waitForOriginal(finished, 20_000);
+  assert.match(final.content ?? '', /privacy: unlisted/);
+  const video = [...google.videos.values()].find((v) => v.sha256 === sha256(data));
+  assert.equal(video?.status.privacyStatus, 'unlisted', 'the server set unlisted in the settings test');
+});

@@ -3,7 +3,7 @@ import { UserError } from '../errors.ts';
 import type { QuotaUsage } from '../google/quota.ts';
 import type { ServerSettings } from '../store/settings.ts';
 
-export const TEMPLATE_FIELDS = ['{title}', '{url}', '{uploader}', '{channel}'] as const;
+export const TEMPLATE_FIELDS = ['{title}', '{url}', '{uploader}', '{channel}', '{role}'] as const;
 
 /** Checks an announcement template: only known placeholders, within Discord's limits. */
 export function validateTemplate(template: string): string {

@@ -57,6 +57,8 @@ export interface UploadDeps {
   readonly dispatcher?: Dispatcher | undefined;
   /** The shared daily quota: each new upload session is one videos.insert. */
   readonly quota?: Quota | undefined;
+  /** Called after the upload changed a playlist (its cached item count is stale). */
+  readonly onPlaylistChanged?: ((account: string) => void) | undefined;
   /** Called once when a job ends done (the video is processed): reviews, announcements. */
   readonly onFinished?: ((job: JobRecord) => Promise<void>) | undefined;
 }
@@ -320,6 +322,8 @@ export function createUploads(deps: UploadDeps) {
         notes.push('Added to your playlist.');
       } catch (error) {
         notes.push(`The video is up, but adding it to the playlist failed: ${classifyError(error).message}`);
+      } finally {
+        deps.onPlaylistChanged?.(job.account);
       }
     }
     if (job.thumbnail) {
