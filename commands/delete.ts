@@ -1,5 +1,4 @@
 import {
-  ApplicationCommandOptionType,
   ApplicationCommandType,
   DiscordAPIError,
   escapeMarkdown,
@@ -7,7 +6,13 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
-import { ACCOUNT_OPTION, accountMarker, ownerFromMarker, resolveAccount } from '../src/discord/account.ts';
+import {
+  ACCOUNT_OPTION,
+  accountMarker,
+  ownerFromMarker,
+  resolveAccount,
+  VIDEO_OPTION,
+} from '../src/discord/account.ts';
 import { CONFIRM_TTL_MS, confirmRow, parseConfirm } from '../src/discord/confirm.ts';
 import type { Logger } from '../src/logger.ts';
 import { UserError } from '../src/errors.ts';
@@ -34,11 +39,8 @@ export default {
     type: ApplicationCommandType.ChatInput,
     options: [
       {
-        type: ApplicationCommandOptionType.String,
-        name: 'video',
+        ...VIDEO_OPTION,
         description: 'Your video: its id or any YouTube link (youtu.be, watch, shorts, live…)',
-        required: true,
-        max_length: 200,
       },
       ACCOUNT_OPTION,
     ],

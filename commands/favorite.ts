@@ -1,6 +1,6 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, escapeMarkdown } from 'discord.js';
+import { ApplicationCommandType, escapeMarkdown } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
-import { ACCOUNT_OPTION, resolveAccount } from '../src/discord/account.ts';
+import { ACCOUNT_OPTION, resolveAccount, VIDEO_OPTION } from '../src/discord/account.ts';
 import { requireVideoId } from '../src/google/refs.ts';
 import { videoService } from '../src/google/videos.ts';
 
@@ -10,16 +10,7 @@ export default {
     description:
       'Like a video on YouTube — YouTube has no favorites list any more, so favorites are your likes',
     type: ApplicationCommandType.ChatInput,
-    options: [
-      {
-        type: ApplicationCommandOptionType.String,
-        name: 'video',
-        description: 'The video: its id or any YouTube link (youtu.be, watch, shorts, live…)',
-        required: true,
-        max_length: 200,
-      },
-      ACCOUNT_OPTION,
-    ],
+    options: [VIDEO_OPTION, ACCOUNT_OPTION],
   },
   defer: 'ephemeral',
   async execute(interaction, ctx) {

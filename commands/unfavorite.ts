@@ -1,6 +1,6 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, escapeMarkdown } from 'discord.js';
+import { ApplicationCommandType, escapeMarkdown } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
-import { ACCOUNT_OPTION, resolveAccount } from '../src/discord/account.ts';
+import { ACCOUNT_OPTION, resolveAccount, VIDEO_OPTION } from '../src/discord/account.ts';
 import { requireVideoId } from '../src/google/refs.ts';
 import { videoService } from '../src/google/videos.ts';
 
@@ -9,16 +9,7 @@ export default {
     name: 'unfavorite',
     description: 'Remove your like from a video on YouTube (favorites are YouTube likes now)',
     type: ApplicationCommandType.ChatInput,
-    options: [
-      {
-        type: ApplicationCommandOptionType.String,
-        name: 'video',
-        description: 'The video: its id or any YouTube link (youtu.be, watch, shorts, live…)',
-        required: true,
-        max_length: 200,
-      },
-      ACCOUNT_OPTION,
-    ],
+    options: [VIDEO_OPTION, ACCOUNT_OPTION],
   },
   defer: 'ephemeral',
   async execute(interaction, ctx) {

@@ -5,7 +5,7 @@ import {
   type APIEmbed,
 } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
-import { ACCOUNT_OPTION, resolveAccount } from '../src/discord/account.ts';
+import { ACCOUNT_OPTION, resolveAccount, VIDEO_OPTION } from '../src/discord/account.ts';
 import { respondCategories } from '../src/discord/autocomplete.ts';
 import { requireVideoId } from '../src/google/refs.ts';
 import {
@@ -19,13 +19,7 @@ import { LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
 
 const { String: Text, Subcommand } = ApplicationCommandOptionType;
 
-const videoOption = {
-  type: Text,
-  name: 'video',
-  description: 'The video: its id or any YouTube link (youtu.be, watch, shorts, live…)',
-  required: true,
-  max_length: 200,
-} as const;
+const videoOption = VIDEO_OPTION;
 
 export default {
   data: {

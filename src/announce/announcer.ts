@@ -22,6 +22,7 @@ import { youtubeClient } from '../google/youtube.ts';
 import { UserError } from '../errors.ts';
 import { fetchFeed, type FeedEntry } from './feed.ts';
 import { buildAnnouncement, defaultThumbnail, type AnnouncedVideo, type Announcement } from './render.ts';
+import { keyedSerial } from '../store/serial.ts';
 
 /**
  * A video uploaded through the bot that is (or will be) visible: reported when an upload ends, and when a
@@ -181,18 +182,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
   };
 
   // Per-key locks: a claim is read and written with nobody else in between (in this process).
-  const locks = new Map<string, Promise<unknown>>();
-  async function locked<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const previous = locks.get(name) ?? Promise.resolve();
-    const run = previous.then(work);
-    const settled = run.catch(() => undefined);
-    locks.set(name, settled);
-    try {
-      return await run;
-    } finally {
-      if (locks.get(name) === settled) locks.delete(name);
-    }
-  }
+  const locked = keyedSerial();
 
   /** Claims a video for a server; false when it was already claimed (announced, skipped or being posted). */
   const claim = (guildId: string, videoId: string, outcome: Claim['outcome'], reason?: string) =>

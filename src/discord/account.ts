@@ -11,6 +11,15 @@ import { UserError } from '../errors.ts';
 import { serverOwner } from '../store/settings.ts';
 import { isModerator, requireModerator } from './permissions.ts';
 
+/** The `video` option every video command shares: an id or any YouTube link. */
+export const VIDEO_OPTION: APIApplicationCommandStringOption = {
+  type: ApplicationCommandOptionType.String,
+  name: 'video',
+  description: 'The video: its id or any YouTube link (youtu.be, watch, shorts, live…)',
+  required: true,
+  max_length: 200,
+};
+
 export const ACCOUNT_OPTION: APIApplicationCommandStringOption = {
   type: ApplicationCommandOptionType.String,
   name: 'account',
@@ -37,32 +46,31 @@ async function serverAccount(ctx: Context, guildId: string): Promise<string> {
   return owner;
 }
 
-/** The account a command acts as; `server` is refused to members who are not moderators. */
-export async function resolveAccount(
+async function chooseAccount(
   interaction: ChatInputCommandInteraction,
   ctx: Context,
-): Promise<Account> {
-  if (interaction.options.getString('account') !== 'server') {
-    return { owner: interaction.user.id, isServer: false, byModerator: false };
-  }
-  if (!interaction.guildId) throw new UserError('The server account can only be used in a server.');
-  requireModerator(interaction, await ctx.settings.get(interaction.guildId));
-  return { owner: await serverAccount(ctx, interaction.guildId), isServer: true, byModerator: true };
-}
-
-/** Like resolveAccount, but a member who is not a moderator may still choose `server` (for reviewed uploads). */
-export async function resolveUploadAccount(
-  interaction: ChatInputCommandInteraction,
-  ctx: Context,
+  membersMayChooseServer: boolean,
 ): Promise<Account> {
   if (interaction.options.getString('account') !== 'server') {
     return { owner: interaction.user.id, isServer: false, byModerator: false };
   }
   if (!interaction.guildId) throw new UserError('The server account can only be used in a server.');
   const settings = await ctx.settings.get(interaction.guildId);
-  const owner = await serverAccount(ctx, interaction.guildId);
-  return { owner, isServer: true, byModerator: isModerator(interaction, settings) };
+  if (!membersMayChooseServer) requireModerator(interaction, settings);
+  return {
+    owner: await serverAccount(ctx, interaction.guildId),
+    isServer: true,
+    byModerator: isModerator(interaction, settings),
+  };
 }
+
+/** The account a command acts as; `server` is refused to members who are not moderators. */
+export const resolveAccount = (interaction: ChatInputCommandInteraction, ctx: Context) =>
+  chooseAccount(interaction, ctx, false);
+
+/** Like resolveAccount, but a member who is not a moderator may choose `server` (for reviewed uploads). */
+export const resolveUploadAccount = (interaction: ChatInputCommandInteraction, ctx: Context) =>
+  chooseAccount(interaction, ctx, true);
 
 /** One letter for buttons' custom_ids: 'm' (the presser's own channel) or 's' (the server's). */
 export const accountMarker = (account: Account) => (account.isServer ? 's' : 'm');

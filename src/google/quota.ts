@@ -3,6 +3,7 @@
 // kindly when a call would go over, instead of failing halfway through someone's work.
 import type { Store } from '../store/index.ts';
 import { UserError } from '../errors.ts';
+import { keyedSerial } from '../store/serial.ts';
 
 export interface QuotaLimits {
   /** Units shared by every method but uploads (10,000 a day by default). */
@@ -54,12 +55,7 @@ export function untilReset(at: Date): string {
 
 export function createQuota(store: Store, limits: QuotaLimits, now: () => Date = () => new Date()) {
   const days = store.collection<Cost>('quota');
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = chain.then(work);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const serial = keyedSerial();
 
   return {
     /**
@@ -67,7 +63,7 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
      * over the day's quota. Google charges even failed requests, so nothing is given back.
      */
     charge(cost: Cost): Promise<void> {
-      return serial(async () => {
+      return serial('quota', async () => {
         const at = now();
         const day = pacificDay(at);
         const used = (await days.get(day)) ?? { units: 0, inserts: 0 };

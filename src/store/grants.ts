@@ -2,6 +2,7 @@
 // Tokens are sealed with the owner as associated data; everything else is plain for display.
 import type { Store } from './index.ts';
 import { seal, unseal, SealError } from './seal.ts';
+import { keyedSerial } from './serial.ts';
 
 export interface LinkedChannel {
   readonly id: string;
@@ -53,16 +54,7 @@ export interface NewGrant {
 export function grantRepository(store: Store, key: Buffer) {
   const records = store.collection<GrantRecord>('grant');
   // Writes for one owner are serialized so a token refresh cannot overwrite a newer link.
-  const queues = new Map<string, Promise<unknown>>();
-  const serial = <T>(owner: string, work: () => Promise<T>): Promise<T> => {
-    const run = (queues.get(owner) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    queues.set(owner, settled);
-    void settled.then(() => {
-      if (queues.get(owner) === settled) queues.delete(owner);
-    });
-    return run;
-  };
+  const serial = keyedSerial();
   const sealOpt = (owner: string, value: string | undefined) =>
     value === undefined ? undefined : seal(key, owner, value);
 

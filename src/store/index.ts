@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import type { Logger } from '../logger.ts';
+import { keyedSerial } from './serial.ts';
 
 /** A typed view of one kind of record. */
 export interface Collection<T> {
@@ -42,8 +43,8 @@ async function adapterFor(url: string): Promise<KeyvStoreAdapter> {
 export async function createStore(url: string, logger: Logger): Promise<Store> {
   const keyv = new Keyv({ store: await adapterFor(url), namespace: 'tubebridge' });
   keyv.on('error', (error: unknown) => logger.error({ err: error }, 'store error'));
-  // In-process locks make `take` atomic against concurrent callers of this process.
-  const taking = new Map<string, Promise<unknown>>();
+  // `take` is atomic against concurrent callers of this process.
+  const serial = keyedSerial();
 
   const collection = <T>(name: string): Collection<T> => {
     const key = (id: string) => `${name}:${id}`;
@@ -53,22 +54,12 @@ export async function createStore(url: string, logger: Logger): Promise<Store> {
         await keyv.set(key(id), value, ttlMs);
       },
       delete: (id) => keyv.delete(key(id)),
-      take: async (id) => {
-        const k = key(id);
-        const previous = taking.get(k) ?? Promise.resolve();
-        const next = previous.then(async () => {
-          const value = await keyv.get<T>(k);
-          if (value !== undefined) await keyv.delete(k);
+      take: (id) =>
+        serial(key(id), async () => {
+          const value = await keyv.get<T>(key(id));
+          if (value !== undefined) await keyv.delete(key(id));
           return value;
-        });
-        const settled = next.catch(() => undefined);
-        taking.set(k, settled);
-        try {
-          return await next;
-        } finally {
-          if (taking.get(k) === settled) taking.delete(k);
-        }
-      },
+        }),
     };
   };
 

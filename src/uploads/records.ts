@@ -2,6 +2,7 @@
 // restart (attachment, metadata, session URI, acknowledged offset, where the progress is shown).
 import type { Store } from '../store/index.ts';
 import { seal, unseal } from '../store/seal.ts';
+import { keyedSerial } from '../store/serial.ts';
 import type { VideoMetadata } from '../google/resumable.ts';
 import type { Privacy } from './metadata.ts';
 
@@ -59,12 +60,7 @@ const INDEX = 'active';
 export function jobRepository(store: Store, key: Buffer) {
   const jobs = store.collection<JobRecord>('upload');
   const index = store.collection<string[]>('upload-index');
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = chain.then(work);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const serial = keyedSerial();
 
   return {
     get: (id: string) => jobs.get(id),
@@ -78,7 +74,7 @@ export function jobRepository(store: Store, key: Buffer) {
     },
     /** Writes the whole record; keeps the active index in step with its status. */
     save(record: JobRecord): Promise<void> {
-      return serial(async () => {
+      return serial(INDEX, async () => {
         record.updatedAt = Date.now();
         await jobs.set(
           record.id,
