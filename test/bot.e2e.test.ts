@@ -155,3 +155,24 @@ test('a busy HTTP_PORT is one sentence and exit 1, not a stack trace', async () 
     blocker.close();
   }
 });
+
+test('a malformed request to the HTTP server is a 400, and the bot keeps running', async () => {
+  const { connect } = await import('node:net');
+  const port = Number(new URL(await bot.httpOrigin()).port);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n'));
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+      if (text.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.equal(bot.child.exitCode, null, 'still running');
+  assert.equal((await fetch(`${await bot.httpOrigin()}/healthz`)).status, 200);
+});

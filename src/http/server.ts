@@ -47,17 +47,27 @@ export async function startHttpServer(
     ...routes,
   };
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // The port faces the internet: a request line that is not a URL gets a 400, never a throw.
+    const url = URL.canParse(req.url ?? '/', 'http://localhost')
+      ? new URL(req.url ?? '/', 'http://localhost')
+      : undefined;
+    if (!url) {
+      sendJson(res, 400, { error: 'bad request' });
+      return;
+    }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     // Exact paths first, then one-segment prefixes written as "GET /link/*".
-    const route =
-      table[`${method} ${url.pathname}`] ?? table[`${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`];
+    const exact = `${method} ${url.pathname}`;
+    const prefix = `${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`;
+    const key = table[exact] ? exact : prefix;
+    const route = table[key];
     if (!route) {
       sendJson(res, 404, { error: 'not found' });
       return;
     }
     Promise.resolve(route(req, res, url)).catch((error: unknown) => {
-      logger.error({ err: error, path: url.pathname }, 'http route failed');
+      // The route key, not the path: /link/<state> carries a secret.
+      logger.error({ err: error, route: key }, 'http route failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
@@ -69,6 +79,11 @@ export async function startHttpServer(
       server.off('error', reject);
       resolve();
     });
+  });
+  server.on('error', (error) => logger.error({ err: error }, 'http server error'));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
   return {
     server,
