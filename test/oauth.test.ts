@@ -143,3 +143,22 @@ test('a changed key or a corrupt record is a clear error for that member, not a 
 test('an unlinked member is told to run /link', async () => {
   await assert.rejects(oauth.requireGrant('stranger'), /run \/link first/);
 });
+
+test('a link that fails after the code exchange stores nothing and revokes the new grant at Google', async () => {
+  google.consent.account = google.addAccount({ email: 'flaky@example.com', channel: { title: 'Flaky' } });
+  const query = await consent(await oauth.start('flaky-user', undefined));
+  const revokes = google.requests.filter((r) => r.path === '/revoke').length;
+  google.fail({ method: 'GET', path: /\/youtube\/v3\/channels/ }, { status: 500 }, 10);
+  try {
+    const outcome = await oauth.complete(query);
+    assert.equal(outcome.kind, 'exchange_failed');
+  } finally {
+    google.clearFaults();
+  }
+  assert.equal(await oauth.linked('flaky-user'), undefined, 'nothing stored');
+  assert.equal(
+    google.requests.filter((r) => r.path === '/revoke').length,
+    revokes + 1,
+    'the new grant was revoked',
+  );
+});

@@ -180,24 +180,33 @@ export function createOAuth(
       await revokeQuietly(tokens.refresh_token ?? tokens.access_token ?? undefined);
       return { kind: 'missing_scope', ...base };
     }
-    const channel = await myChannel(youtubeClient(config.youtubeApiUrl, client), config.youtubeApiUrl);
-    if (channel === undefined) {
-      await revokeQuietly(tokens.refresh_token);
-      return { kind: 'no_channel', ...base };
+    const refreshToken = tokens.refresh_token;
+    let channel;
+    let previous;
+    try {
+      channel = await myChannel(youtubeClient(config.youtubeApiUrl, client), config.youtubeApiUrl);
+      if (channel === undefined) {
+        await revokeQuietly(refreshToken);
+        return { kind: 'no_channel', ...base };
+      }
+      previous = await grants.get(owner).catch(() => undefined);
+      await grants.save({
+        owner,
+        channel,
+        scopes: granted,
+        refreshToken,
+        accessToken: tokens.access_token ?? undefined,
+        expiryDate: tokens.expiry_date ?? undefined,
+      });
+    } catch (error) {
+      // Nothing was stored: do not leave a live grant at Google (each account holds at most 100).
+      logger.warn({ owner, err: error }, 'link failed after the code exchange');
+      await revokeQuietly(refreshToken);
+      return { kind: 'exchange_failed', ...base };
     }
-
-    const previous = await grants.get(owner).catch(() => undefined);
-    await grants.save({
-      owner,
-      channel,
-      scopes: granted,
-      refreshToken: tokens.refresh_token,
-      accessToken: tokens.access_token ?? undefined,
-      expiryDate: tokens.expiry_date ?? undefined,
-    });
-    // Relinking replaces the old grant; revoke it so it does not linger at Google.
-    if (previous && previous.refreshToken !== tokens.refresh_token)
-      await revokeQuietly(previous.refreshToken);
+    // Switching to another channel replaces the old grant; revoke it so it does not linger. Not for
+    // the same channel: Google revokes a whole grant, which would take the new token with it.
+    if (previous && previous.channel.id !== channel.id) await revokeQuietly(previous.refreshToken);
     logger.info({ owner, channelId: channel.id, switched: previous !== undefined }, 'google account linked');
     return { kind: 'linked', ...base, channel, previous: previous?.channel };
   }
