@@ -154,7 +154,8 @@ export default {
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true).name;
     if (focused === 'default_category') await respondCategories(interaction, ctx);
-    else if (focused === 'default_playlist') await respondPlaylists(interaction, ctx);
+    // The default playlist is for uploads to the server's channel: offer that channel's playlists.
+    else if (focused === 'default_playlist') await respondPlaylists(interaction, ctx, 'server');
     else await interaction.respond([]);
   },
 } satisfies ChatInputCommand;

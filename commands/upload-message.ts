@@ -93,6 +93,10 @@ export default {
       },
       await prepareDeps(ctx, draft.guildId, false),
     );
-    await ctx.uploads.submit(job, { applicationId: interaction.applicationId, token: interaction.token });
+    await ctx.uploads.submit(job, {
+      applicationId: interaction.applicationId,
+      token: interaction.token,
+      createdAt: interaction.createdTimestamp,
+    });
   },
 } satisfies MessageCommand;

@@ -100,7 +100,11 @@ export default {
       },
       await prepareDeps(ctx, interaction.guildId, account.isServer),
     );
-    await ctx.uploads.submit(job, { applicationId: interaction.applicationId, token: interaction.token });
+    await ctx.uploads.submit(job, {
+      applicationId: interaction.applicationId,
+      token: interaction.token,
+      createdAt: interaction.createdTimestamp,
+    });
   },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true).name;
@@ -123,17 +127,16 @@ export default {
     }
     const jobId = args[0];
     if (action !== 'cancel' || !jobId) return;
+    // Acknowledge first: cancelling a queued job edits its message, which may wait on Discord.
+    await interaction.deferUpdate();
     const result = await ctx.uploads.cancel(jobId, interaction.user.id);
-    if (result === 'cancelled') {
-      await interaction.deferUpdate();
-      return;
-    }
+    if (result === 'cancelled') return;
     const content = {
       not_owner: 'Only the member who started this upload can cancel it.',
       finished: 'This upload has already finished, so there is nothing to cancel.',
       not_found: 'This upload is no longer known to the bot.',
     }[result];
-    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+    await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   },
   async modal(interaction, ctx, [action, reviewId]) {
     if (action !== 'reason' || !reviewId || !interaction.guildId) return;

@@ -217,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     storeUrl = read('STORE_URL') ?? DEFAULTS.STORE_URL;
     if (!/^(sqlite:\/\/.+|redis:\/\/.+|rediss:\/\/.+|postgres(ql)?:\/\/.+)$/.test(storeUrl)) {
       problems.push(
-        `STORE_URL must start with sqlite://, redis:// or postgresql:// (got "${storeUrl}"), e.g. ${DEFAULTS.STORE_URL}.`,
+        `STORE_URL must start with sqlite://, redis:// or postgresql:// (got "${hideCredentials(storeUrl)}"), e.g. ${DEFAULTS.STORE_URL}.`,
       );
     }
     const level = (read('LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toLowerCase();
@@ -256,6 +256,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     uploads,
     quota,
   };
+}
+
+/** A URL's user and password replaced, for messages: STORE_URL may hold a database password. */
+export function hideCredentials(text: string): string {
+  return text.replace(/(\w+:\/\/)[^@/\s]*@/g, '$1***@');
 }
 
 function parseKey(text: string): Buffer | undefined {

@@ -1,5 +1,5 @@
 // Entry point: read the configuration, start the app, stop gracefully on SIGINT/SIGTERM.
-import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { ConfigError, hideCredentials, loadConfig, loadDotEnv } from './config.ts';
 import { createApp } from './app.ts';
 
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       code === 'EADDRINUSE'
         ? `The bot cannot start: HTTP_PORT ${config.httpPort} is already in use by another program. Stop it or choose another port.\n`
-        : `The bot cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+        : `The bot cannot start: ${hideCredentials(error instanceof Error ? error.message : String(error))}\n`,
     );
     process.exit(1);
   }
@@ -34,7 +34,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     // Uploads in flight keep their state in the store and resume on the next start.
-    await app.stop();
+    try {
+      await app.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'stopping failed');
+      logger.flush();
+      process.exit(1);
+    }
     logger.info('stopped');
     logger.flush();
     process.exit(0);

@@ -123,3 +123,13 @@ test('YOUTUBE_FEED_URL points the announcement poller elsewhere, and must be an 
       /YOUTUBE_FEED_URL is not a valid/.test(e.message),
   );
 });
+
+test('a database password in STORE_URL is never echoed', () => {
+  assert.throws(
+    () => loadConfig(base({ STORE_URL: 'mysql://admin:hunter2@db.example/bot' })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /mysql:\/\/\*\*\*@db\.example/.test(e.message) &&
+      !e.message.includes('hunter2'),
+  );
+});

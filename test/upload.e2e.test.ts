@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { FakeDiscord, type FakeAttachment, type FakeMessage, type FakeUser } from './fakes/discord.ts';
 import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
+import { waitFor } from './fakes/http.ts';
 import { freePort } from './support/bot.ts';
 import { linkMember } from './support/link.ts';
 import { MiB, mp4Bytes, PNG, sha256 } from './support/media.ts';
@@ -310,11 +311,11 @@ test('cancel: only the uploader can press it; the upload stops and nothing is pu
     channelId: CHANNEL,
     message: { id: progress.id, channelId: CHANNEL },
   });
-  const refused = await other.response();
-  assert.equal(
-    (refused.data as { content: string }).content,
-    'Only the member who started this upload can cancel it.',
-  );
+  assert.equal((await other.response()).type, 6, 'acknowledged at once');
+  const refused = await waitFor(() => other.followups()[0], 'the refusal');
+  assert.equal(refused.content, 'Only the member who started this upload can cancel it.');
+  assert.equal((refused.flags ?? 0) & 64, 64, 'privately');
+  assert.match(interaction.original()?.content ?? '', /Uploading/, 'the upload goes on');
 
   const own = discord.sendButton({
     customId,

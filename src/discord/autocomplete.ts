@@ -7,10 +7,15 @@ import { serverOwner } from '../store/settings.ts';
 import { isModerator } from './permissions.ts';
 
 /** The playlists of the chosen account (the member's, or the server's for moderators) matching what was typed. */
-export async function respondPlaylists(interaction: AutocompleteInteraction, ctx: Context): Promise<void> {
+export async function respondPlaylists(
+  interaction: AutocompleteInteraction,
+  ctx: Context,
+  account: 'chosen' | 'server' = 'chosen',
+): Promise<void> {
   const typed = interaction.options.getFocused().toLowerCase();
   let owner = interaction.user.id;
-  if (interaction.options.getString('account') === 'server' && interaction.guildId) {
+  const server = account === 'server' || interaction.options.getString('account') === 'server';
+  if (server && interaction.guildId) {
     if (!isModerator(interaction, await ctx.settings.get(interaction.guildId))) {
       await interaction.respond([]);
       return;

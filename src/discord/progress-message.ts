@@ -102,6 +102,9 @@ export function discordProgressSink(client: Client, jobs: JobRepository, logger:
             const result = await editReply(job, body(text, cancellable, false));
             if (result !== 'dead') return;
             dead = true;
+            // Never touch that token again, even if moving the progress fails below.
+            reply.moveAt = 0;
+            await persist();
           }
           if (reply) {
             // Time to hand over (the token still works for a minute), or Discord said it is dead:

@@ -1,5 +1,6 @@
 // Per-server settings: upload defaults, who moderates, where reviews and announcements go.
 import type { Store } from './index.ts';
+import { keyedSerial } from './serial.ts';
 import type { Privacy } from '../uploads/metadata.ts';
 
 export interface ServerSettings {
@@ -40,6 +41,7 @@ export type SettingsPatch = { -readonly [K in keyof ServerSettings]?: ServerSett
 
 export function settingsRepository(store: Store) {
   const records = store.collection<Partial<ServerSettings>>('settings');
+  const serial = keyedSerial();
   return {
     /** The server's settings, defaults filled in. */
     async get(guildId: string | null): Promise<ServerSettings> {
@@ -47,19 +49,17 @@ export function settingsRepository(store: Store) {
       return { ...DEFAULT_SETTINGS, ...(await records.get(guildId)) };
     },
     /** Applies the given fields (undefined leaves a field as it is; null clears it). */
-    async update(
-      guildId: string,
-      patch: { [K in keyof ServerSettings]?: ServerSettings[K] | null },
-    ): Promise<ServerSettings> {
-      const current = (await records.get(guildId)) ?? {};
-      const next: Record<string, unknown> = { ...current };
-      for (const [key, value] of Object.entries(patch)) {
-        if (value === undefined) continue;
-        if (value === null) delete next[key];
-        else next[key] = value;
-      }
-      await records.set(guildId, next);
-      return { ...DEFAULT_SETTINGS, ...(next as Partial<ServerSettings>) };
+    update(guildId: string, patch: SettingsPatch): Promise<ServerSettings> {
+      return serial(guildId, async () => {
+        const next: Record<string, unknown> = { ...(await records.get(guildId)) };
+        for (const [key, value] of Object.entries(patch)) {
+          if (value === undefined) continue;
+          if (value === null) delete next[key];
+          else next[key] = value;
+        }
+        await records.set(guildId, next);
+        return { ...DEFAULT_SETTINGS, ...(next as Partial<ServerSettings>) };
+      });
     },
   };
 }

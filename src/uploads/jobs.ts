@@ -6,7 +6,8 @@ import type { OAuth2Client } from 'google-auth-library';
 import type { Logger } from '../logger.ts';
 import { classifyError, UserError } from '../errors.ts';
 import type { OAuthService } from '../google/oauth.ts';
-import { tokenSource, UploadError } from '../google/resumable.ts';
+import { discard, tokenSource, UploadError } from '../google/resumable.ts';
+import type { Readable } from 'node:stream';
 import { youtubeClient } from '../google/youtube.ts';
 import type { Quota } from '../google/quota.ts';
 import { openSource } from './download.ts';
@@ -133,7 +134,8 @@ export function createUploads(deps: UploadDeps) {
   }
 
   async function run(entry: Running): Promise<void> {
-    const { job, controller } = entry;
+    const { job } = entry;
+    const controller = entry.controller;
     const sink = deps.sinkFor(job, persist(job));
     const throttle = new Throttle(tuning.progressIntervalMs);
     const speed = new SpeedMeter();
@@ -168,7 +170,6 @@ export function createUploads(deps: UploadDeps) {
       const insert = { units: 0, inserts: 1 };
       const result = await deps.oauth.withClient(job.account, async (authorized) => {
         client = authorized;
-        if (job.session === undefined) await deps.quota?.charge(insert);
         return runUpload({
           source: {
             url: job.source.url,
@@ -182,8 +183,6 @@ export function createUploads(deps: UploadDeps) {
           token: tokenSource(authorized),
           sessionUri: jobs.openSession(job),
           onSession: async (uri) => {
-            // undefined: YouTube lost the session and a new one (another insert) follows.
-            if (uri === undefined) await deps.quota?.charge(insert);
             job.session = jobs.sealSession(job, uri);
             job.received = 0;
             await jobs.save(job);
@@ -192,6 +191,7 @@ export function createUploads(deps: UploadDeps) {
             job.received = received;
             await jobs.save(job);
           },
+          beforeSession: () => deps.quota?.charge(insert) ?? Promise.resolve(),
           onProgress: (p: UploadProgress) => {
             speed.add(Date.now(), p.sent);
             const phase: Phase =
@@ -239,7 +239,12 @@ export function createUploads(deps: UploadDeps) {
             result.video.status?.publishAt ?? undefined,
           )
         : [];
-      await followProcessing(job, show, notes, controller.signal);
+      if (entry.abortedFor === 'cancel') {
+        // Cancel was pressed as the last byte arrived: the video exists, so see it through.
+        entry.abortedFor = undefined;
+        entry.controller = new AbortController();
+      }
+      await followProcessing(job, show, notes, entry.controller.signal);
     } catch (error) {
       if (entry.abortedFor === 'shutdown') {
         logger.info({ jobId: job.id }, 'upload paused for shutdown; it resumes on the next start');
@@ -327,8 +332,9 @@ export function createUploads(deps: UploadDeps) {
       }
     }
     if (job.thumbnail) {
+      let body: Readable | undefined;
       try {
-        const body = await openSource({
+        body = await openSource({
           url: job.thumbnail.url,
           size: job.thumbnail.size,
           offset: 0,
@@ -341,6 +347,8 @@ export function createUploads(deps: UploadDeps) {
         );
         notes.push('Custom thumbnail set.');
       } catch (error) {
+        // Refused before it was read (quota, say): close the download instead of holding its socket.
+        if (body) discard(body);
         const reason = error instanceof UploadError ? error.message : classifyError(error).message;
         notes.push(`The video is up, but the thumbnail was not set: ${reason}`);
       }
@@ -362,6 +370,18 @@ export function createUploads(deps: UploadDeps) {
       // Shutdown aborts the wait; the job stays 'processing' and is followed again after the restart.
       if (!(await sleep(wait, true, { signal }).catch(() => false))) return;
       wait = Math.min(wait * 2, 60_000);
+      if (Date.now() > deadline) {
+        // Whatever kept failing, stop asking (each check costs quota) and free the upload slot.
+        const text = 'YouTube is still processing the video; it will appear when it is done.';
+        await finish(
+          job,
+          'done',
+          text,
+          show,
+          view(job, 'done', { videoUrl, sent: job.source.size, notes: [...notes, text] }),
+        );
+        return;
+      }
       let video;
       try {
         video = await deps.oauth.withClient(job.account, async (client) => {
@@ -428,28 +448,21 @@ export function createUploads(deps: UploadDeps) {
         );
         return;
       }
-      if (Date.now() > deadline) {
-        const text = 'YouTube is still processing the video; it will appear when it is done.';
-        await finish(
-          job,
-          'done',
-          text,
-          show,
-          view(job, 'done', { videoUrl, sent: job.source.size, privacy, notes: [...notes, text] }),
-        );
-        return;
-      }
     }
   }
 
   return {
     /** Accepts a prepared job, shown in the member's reply: stored at once, then queued. */
-    async submit(job: JobRecord, reply: { applicationId: string; token: string } | undefined): Promise<void> {
+    async submit(
+      job: JobRecord,
+      reply: { applicationId: string; token: string; createdAt: number } | undefined,
+    ): Promise<void> {
       if (reply) {
         job.progress.reply = {
           applicationId: reply.applicationId,
           token: jobs.sealToken(job, reply.token),
-          moveAt: Date.now() + tuning.replyLifetimeMs,
+          // The token's 15 minutes started when the member ran the command, not now.
+          moveAt: reply.createdAt + tuning.replyLifetimeMs,
         };
       }
       await jobs.save(job);

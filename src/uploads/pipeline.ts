@@ -48,6 +48,8 @@ export interface RunUploadOptions {
   /** Called with acknowledged offsets as they become known (the caller persists them). Awaited. */
   onAcknowledged?(received: number): Promise<void>;
   onProgress?(p: UploadProgress): void;
+  /** Awaited right before every session-creating POST (retries included); a throw stops the upload. */
+  beforeSession?(): Promise<void>;
   signal: AbortSignal;
   retry?: { tries?: number; baseDelayMs?: number; maxDelayMs?: number; random?: () => number };
   dispatcher?: Dispatcher;
@@ -208,6 +210,7 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
         });
         if (uri === undefined) {
           progress('starting');
+          await o.beforeSession?.(); // each session POST is one videos.insert against the quota
           uri = await createSession({
             rootUrl: o.rootUrl,
             token: o.token,

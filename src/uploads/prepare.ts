@@ -115,6 +115,8 @@ async function checkFile(
     url: file.url,
     n: Math.min(SNIFF_BYTES, file.size),
     allowedHosts: deps.allowedHosts,
+    // A few hundred bytes: a CDN that takes longer than this will not carry the whole file either.
+    signal: AbortSignal.timeout(20_000),
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
   }).catch((error: unknown) => {
     throw new UserError(`${what} could not be read from Discord; it may have expired. Send it again.`, {
