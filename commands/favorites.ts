@@ -1,5 +1,6 @@
 import { ApplicationCommandType, escapeMarkdown, MessageFlags } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
+import type { Context } from '../src/context.ts';
 import { pageRow, parsePage } from '../src/discord/paging.ts';
 import { UserError } from '../src/errors.ts';
 import { LIKED_PAGE_SIZE, videoService, type LikedPage } from '../src/google/videos.ts';
@@ -15,10 +16,10 @@ export default {
   defer: 'ephemeral',
   async execute(interaction, ctx) {
     const page = await videoService(ctx).liked(interaction.user.id);
-    await interaction.editReply(render(page, interaction.user.id, 1));
+    await interaction.editReply(await render(ctx, page, interaction.user.id, 1));
   },
   async button(interaction, ctx, args) {
-    const press = parsePage(args);
+    const press = await parsePage(ctx.store, args);
     const [, owner, shown] = press?.view ?? [];
     if (!press || !owner || !shown)
       throw new UserError('This button is no longer active. Run /favorites again.');
@@ -30,13 +31,13 @@ export default {
       return;
     }
     await interaction.deferUpdate();
-    const number = Math.max(1, Number(shown) + (args[1] === 'p' ? -1 : 1));
+    const number = Math.max(1, Number(shown) + press.step);
     const page = await videoService(ctx).liked(owner, press.token);
-    await interaction.editReply(render(page, owner, number));
+    await interaction.editReply(await render(ctx, page, owner, number));
   },
 } satisfies ChatInputCommand;
 
-function render(page: LikedPage, owner: string, number: number) {
+async function render(ctx: Context, page: LikedPage, owner: string, number: number) {
   if (page.items.length === 0 && number === 1)
     return {
       content: 'You have not liked any videos yet. Favorites are YouTube likes now: add one with /favorite.',
@@ -52,7 +53,10 @@ function render(page: LikedPage, owner: string, number: number) {
   ];
   return {
     content: lines.join('\n'),
-    components: pageRow(NAME, ['l', owner, String(number)], { prev: page.prev, next: page.next }),
+    components: await pageRow(ctx.store, NAME, ['l', owner, String(number)], {
+      prev: page.prev,
+      next: page.next,
+    }),
     allowedMentions: { parse: [] },
   };
 }

@@ -254,11 +254,11 @@ export default {
         return;
       }
       case 'list':
-        await interaction.editReply(listView(await playlists.list(owner), 1, marker));
+        await interaction.editReply(await listView(ctx, await playlists.list(owner), 1, marker));
         return;
       case 'show': {
         const id = playlistId();
-        await interaction.editReply(showView(await playlists.show(owner, id), 1, marker));
+        await interaction.editReply(await showView(ctx, await playlists.show(owner, id), 1, marker));
         return;
       }
       default:
@@ -270,8 +270,8 @@ export default {
     else await interaction.respond([]);
   },
   async button(interaction, ctx, args) {
-    const page = parsePage(args);
-    if (page) return turnPage(interaction, ctx, args[1] === 'p' ? -1 : 1, page.view, page.token);
+    const page = await parsePage(ctx.store, args);
+    if (page) return turnPage(interaction, ctx, page.step, page.view, page.token);
     const press = parseConfirm(args);
     if (press?.action.startsWith('delete')) {
       if (press.requester !== interaction.user.id) {
@@ -294,8 +294,18 @@ export default {
         return;
       }
       await interaction.update({ content: 'Deleting the playlist…', components: [] });
-      const owner = await ownerFromMarker(interaction, ctx, press.action.slice('delete'.length));
-      const deleted = await service(ctx).delete(owner, press.subject);
+      let deleted;
+      try {
+        const owner = await ownerFromMarker(interaction, ctx, press.action.slice('delete'.length));
+        deleted = await service(ctx).delete(owner, press.subject);
+      } catch (error) {
+        // The dispatcher tells the member why in a private follow-up; this message must not keep
+        // saying "Deleting…".
+        await interaction
+          .editReply({ content: 'The playlist was not deleted.', ...quiet })
+          .catch(() => undefined);
+        throw error;
+      }
       await interaction.editReply({
         content: `Deleted the playlist ${bold(deleted.title)} (${videos(deleted.itemCount)}). The videos are still on YouTube.`,
         ...quiet,
@@ -311,7 +321,7 @@ function privacyOption(interaction: ChatInputCommandInteraction): Privacy | unde
   return (PRIVACIES as readonly string[]).includes(value ?? '') ? (value as Privacy) : undefined;
 }
 
-/** Previous/Next on a list or show reply: the view carries the page number shown, the token YouTube's cursor. */
+/** Previous/Next on a list or show reply: the view carries the page number shown, the token YouTube's cursor (from the store). */
 async function turnPage(
   interaction: ButtonInteraction,
   ctx: Context,
@@ -325,12 +335,16 @@ async function turnPage(
   if (kind === 'list') {
     const page = Math.max(1, Number(rest[0] ?? 1) + step);
     const owner = await ownerFromMarker(interaction, ctx, rest[1]);
-    await interaction.editReply(listView(await playlists.list(owner, token), page, rest[1] ?? 'm'));
+    await interaction.editReply(
+      await listView(ctx, await playlists.list(owner, token), page, rest[1] ?? 'm'),
+    );
   } else if (kind === 'show' && rest[0]) {
     const page = Math.max(1, Number(rest[1] ?? 1) + step);
     const id = requirePlaylistId(rest[0]);
     const owner = await ownerFromMarker(interaction, ctx, rest[2]);
-    await interaction.editReply(showView(await playlists.show(owner, id, token), page, rest[2] ?? 'm'));
+    await interaction.editReply(
+      await showView(ctx, await playlists.show(owner, id, token), page, rest[2] ?? 'm'),
+    );
   } else {
     throw new UserError('This button is no longer active. Run the command again.');
   }
@@ -338,7 +352,7 @@ async function turnPage(
 
 const pages = (total: number) => Math.max(1, Math.ceil(total / PAGE_SIZE));
 
-function listView(result: Page<PlaylistInfo>, page: number, marker: string) {
+async function listView(ctx: Context, result: Page<PlaylistInfo>, page: number, marker: string) {
   if (result.items.length === 0)
     return {
       content: 'You have no playlists yet. Create one with /playlist create.',
@@ -355,12 +369,12 @@ function listView(result: Page<PlaylistInfo>, page: number, marker: string) {
   return {
     content: '',
     embeds: [embed],
-    components: pageRow(NAME, ['list', String(page), marker], result),
+    components: await pageRow(ctx.store, NAME, ['list', String(page), marker], result),
     ...quiet,
   };
 }
 
-function showView(result: PlaylistPage, page: number, marker: string) {
+async function showView(ctx: Context, result: PlaylistPage, page: number, marker: string) {
   const { playlist } = result;
   if (result.items.length === 0) {
     return {
@@ -381,7 +395,7 @@ function showView(result: PlaylistPage, page: number, marker: string) {
   return {
     content: '',
     embeds: [embed],
-    components: pageRow(NAME, ['show', playlist.id, String(page), marker], result),
+    components: await pageRow(ctx.store, NAME, ['show', playlist.id, String(page), marker], result),
     ...quiet,
   };
 }

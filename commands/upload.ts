@@ -122,7 +122,10 @@ export default {
         return;
       }
       await interaction.deferUpdate();
-      await reportDecision(interaction, await ctx.reviews.decide(reviewId, interaction.user.id, true));
+      await reportDecision(
+        interaction,
+        await ctx.reviews.decide(interaction.guildId, reviewId, interaction.user.id, true),
+      );
       return;
     }
     const jobId = args[0];
@@ -143,7 +146,10 @@ export default {
     requireModerator(interaction, await ctx.settings.get(interaction.guildId));
     await interaction.deferUpdate();
     const reason = interaction.fields.getTextInputValue('reason').trim();
-    await reportDecision(interaction, await ctx.reviews.decide(reviewId, interaction.user.id, false, reason));
+    await reportDecision(
+      interaction,
+      await ctx.reviews.decide(interaction.guildId, reviewId, interaction.user.id, false, reason),
+    );
   },
 } satisfies ChatInputCommand;
 

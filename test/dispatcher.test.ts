@@ -3,7 +3,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { Client, GatewayIntentBits, Events, ApplicationCommandType } from 'discord.js';
+import {
+  ActionRowBuilder,
+  ApplicationCommandType,
+  ButtonBuilder,
+  ButtonStyle,
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+} from 'discord.js';
 import { FakeDiscord } from './fakes/discord.ts';
 import { waitFor } from './fakes/http.ts';
 import { createDispatcher } from '../src/discord/dispatcher.ts';
@@ -36,7 +45,24 @@ const command = (
   button: () => Promise.reject(new UserError('That button is for someone else.')),
 });
 
+/** A review-card-like command: its button and modal acknowledge as an update of the card, then fail. */
+const card: ChatInputCommand = {
+  ...command('card', 'none', () => Promise.resolve()),
+  button: async (interaction, _ctx, [action]) => {
+    if (action === 'reply') await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    else await interaction.deferUpdate();
+    throw Object.assign(new Error('quota'), {
+      response: { data: { error: { code: 403, errors: [{ reason: 'quotaExceeded' }] } } },
+    });
+  },
+  modal: async (interaction) => {
+    await interaction.deferUpdate();
+    throw new UserError('YouTube did not accept the change. Press the button again.');
+  },
+};
+
 const registry = loadCommands([
+  card,
   command('boom', 'none', () => Promise.reject(new Error('internal detail ya29.leaked'))),
   command('refuse', 'none', () => Promise.reject(new UserError('The title is longer than 100 characters.'))),
   command('slow', 'ephemeral', () => Promise.reject(Object.assign(new Error('x'), { code: 'ECONNRESET' }))),
@@ -126,4 +152,47 @@ test('a failing autocomplete answers with no choices; components reach their com
     message: { id: sent.id, channelId: sent.channelId },
   });
   assert.match(((await stale.response()).data as { content: string }).content, /no longer active/);
+});
+
+test('an error after deferUpdate leaves the card as it was and reaches the presser as an ephemeral follow-up', async () => {
+  const channel = await client.channels.fetch(discord.guilds[0]?.channels?.[0]?.id ?? '');
+  assert.ok(channel?.isSendable());
+  const sent = await channel.send({
+    content: 'A new upload is waiting for review.',
+    components: [
+      new ActionRowBuilder<ButtonBuilder>().addComponents(
+        new ButtonBuilder().setCustomId('card:approve:1').setLabel('Approve').setStyle(ButtonStyle.Success),
+        new ButtonBuilder().setCustomId('card:reply:1').setLabel('Reply').setStyle(ButtonStyle.Secondary),
+      ),
+    ],
+  });
+  const before = discord.message(sent.id);
+  assert.ok(before);
+  const ref = { id: sent.id, channelId: sent.channelId };
+
+  const press = discord.sendButton({ customId: 'card:approve:1', message: ref });
+  assert.equal((await press.response()).type, 6, 'acknowledged as an update of the card');
+  const followUp = await waitFor(() => press.followups()[0], 'the follow-up');
+  assert.match(followUp.content ?? '', /quota.*midnight Pacific/);
+  assert.equal(followUp.flags & 64, 64, 'only the presser sees it');
+  const after = discord.message(sent.id);
+  assert.equal(after?.edits, before.edits, 'the card was not edited');
+  assert.equal(after?.content, 'A new upload is waiting for review.');
+  assert.deepEqual(after?.components, before.components, 'the card keeps its buttons');
+
+  // A modal opened from the card and deferred as an update: the same.
+  const submit = discord.sendModalSubmit({ customId: 'card:reason:1', fields: {}, message: ref });
+  assert.equal((await submit.response()).type, 6);
+  const modalFollowUp = await waitFor(() => submit.followups()[0], 'the modal follow-up');
+  assert.equal(modalFollowUp.content, 'YouTube did not accept the change. Press the button again.');
+  assert.equal(modalFollowUp.flags & 64, 64);
+  assert.equal(discord.message(sent.id)?.edits, before.edits, 'still not edited');
+
+  // A button that deferred a reply of its own still gets that reply replaced by the error.
+  const replied = discord.sendButton({ customId: 'card:reply:1', message: ref });
+  assert.equal((await replied.response()).type, 5);
+  const edited = await replied.waitForOriginal((m) => (m.content ?? '') !== '');
+  assert.match(edited.content ?? '', /quota.*midnight Pacific/);
+  assert.equal(edited.flags & 64, 64);
+  assert.equal(discord.message(sent.id)?.edits, before.edits, 'the card is untouched');
 });

@@ -685,3 +685,66 @@ test('anything but an id or link is one sentence with an example, and YouTube is
   assert.match(otherSite.content, /^I could not find a YouTube playlist/);
   assert.equal(apiRequests(), before, 'no request reached YouTube');
 });
+
+test("show: YouTube's ~190-character page tokens stay in the store, the custom_id carries a short key; a press after 15 minutes is one sentence", async () => {
+  const videos = seedVideos(bob, ...Array.from({ length: 25 }, (_, i) => `Long ${i + 1}`));
+  const long = google.addPlaylist(bob, { title: 'Long list', videoIds: videos.map((v) => v.id) });
+  const tokens = bot.app.ctx.store.collection<string>('page-token');
+  const keyOf = (button: FakeComponent | undefined) => (button?.custom_id ?? '').split(':').pop() ?? '';
+
+  const first = await run(BOB, 'show', [str('playlist', long.id)]);
+  assert.equal(first.embeds[0]?.footer?.text, 'Page 1 of 3 · 25 videos');
+  const next = buttons(first)[1];
+  assert.ok((next?.custom_id ?? '').length <= 100, 'a custom_id Discord accepts');
+  const token = await tokens.get(keyOf(next));
+  assert.ok(token && token.length >= 190, `the stored token is YouTube's (${token?.length} characters)`);
+  assert.ok(
+    !(next?.custom_id ?? '').includes(token.slice(0, 20)),
+    'the token itself is not in the custom_id',
+  );
+
+  const pressed = press(BOB, first, next?.custom_id ?? '');
+  assert.equal((await pressed.response()).type, 6);
+  const second = await pressed.waitForOriginal(
+    (m) => m.embeds[0]?.footer?.text === 'Page 2 of 3 · 25 videos',
+  );
+  assert.match(second.embeds[0]?.description ?? '', /^\*\*11\.\*\* \[Long 11\]/);
+  const [prev] = buttons(second);
+  assert.ok(((await tokens.get(keyOf(prev))) ?? '').length >= 190, 'prevPageToken kept the same way');
+  const back = press(BOB, second, prev?.custom_id ?? '');
+  const again = await back.waitForOriginal((m) => m.embeds[0]?.footer?.text === 'Page 1 of 3 · 25 videos');
+  assert.match(again.embeds[0]?.description ?? '', /^\*\*1\.\*\* \[Long 1\]/);
+
+  // Pressed 16 minutes later: the key has expired with Discord's interaction lifetime.
+  const shown = buttons(again)[1];
+  const edits = discord.message(again.id)?.edits;
+  mock.timers.enable({ apis: ['Date'], now: Date.now() + 16 * 60_000 });
+  try {
+    const late = await press(BOB, again, shown?.custom_id ?? '').response();
+    assert.equal(late.type, 4);
+    assert.equal(late.data?.content, 'These buttons expired — run the command again.');
+    assert.equal((late.data?.flags ?? 0) & 64, 64);
+  } finally {
+    mock.timers.reset();
+  }
+  assert.equal(discord.message(again.id)?.edits, edits, 'the list stays as it was');
+});
+
+test('list: page tokens longer than a custom_id turn pages both ways', async () => {
+  const ERIN: FakeUser = { id: '700000000000000055', username: 'erin' };
+  const erin = google.addAccount({ email: 'erin@example.com', channel: { title: 'Erin' } });
+  await linkMember(discord, google, ERIN, erin, GUILD);
+  for (let i = 1; i <= 12; i++) google.addPlaylist(erin, { title: `Set ${i}` });
+  const first = await run(ERIN, 'list');
+  assert.equal(first.embeds[0]?.footer?.text, 'Page 1 of 2 · 12 playlists');
+  const next = buttons(first)[1];
+  const key = (next?.custom_id ?? '').split(':').pop() ?? '';
+  const token = await bot.app.ctx.store.collection<string>('page-token').get(key);
+  assert.ok(token && token.length > 100, 'a token no custom_id could carry');
+  const turned = press(ERIN, first, next?.custom_id ?? '');
+  const second = await turned.waitForOriginal(
+    (m) => m.embeds[0]?.footer?.text?.startsWith('Page 2') ?? false,
+  );
+  const back = press(ERIN, second, buttons(second)[0]?.custom_id ?? '');
+  await back.waitForOriginal((m) => m.embeds[0]?.footer?.text?.startsWith('Page 1') ?? false);
+});

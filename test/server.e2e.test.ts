@@ -389,3 +389,169 @@ test("a member's own upload takes the server's default privacy when none is give
   const video = [...google.videos.values()].find((v) => v.sha256 === sha256(data));
   assert.equal(video?.status.privacyStatus, 'unlisted', 'the server set unlisted in the settings test');
 });
+
+// ---- review decisions YouTube refuses, other servers, an unreachable review channel ----
+
+const reviewIdOf = (card: FakeMessage) => buttonId(card, 'Approve').split(':').pop() ?? '';
+const pressOnCard = (card: FakeMessage, customId: string, user: FakeUser = MOD) =>
+  discord.sendButton({
+    customId,
+    user,
+    guildId: GUILD,
+    channelId: REVIEWS,
+    message: { id: card.id, channelId: REVIEWS },
+  });
+
+test('an approval YouTube refuses keeps the card, its buttons and the review; only the moderator hears; pressing again works', async () => {
+  google.clearFaults();
+  const data = mp4Bytes(110 * 1024, 65);
+  await uploadAsServer(MEMBER, 'refused_approval.mp4', data, 'public').waitForOriginal(finished, 20_000);
+  const video = serverVideos().find((v) => v.sha256 === sha256(data));
+  assert.ok(video);
+  const card = await reviewCard('refused approval');
+  const before = discord.message(card.id);
+  assert.ok(before);
+  const dms = discord.dmMessages(MEMBER.id).length;
+
+  google.fail({ method: 'PUT', path: /^\/youtube\/v3\/videos$/ }, { status: 403, reason: 'quotaExceeded' });
+  const first = pressOnCard(card, buttonId(card, 'Approve'));
+  assert.equal((await first.response()).type, 6);
+  const told = await waitFor(() => first.followups()[0], "the moderator's note");
+  assert.equal(told.flags & 64, 64, 'only the moderator sees it');
+  assert.match(told.content ?? '', /Approving did not go through.*quota/s);
+  assert.match(told.content ?? '', /press Approve again/);
+  const after = discord.message(card.id);
+  assert.equal(after?.edits, before.edits, 'the card was not edited');
+  assert.deepEqual(after?.components, before.components, 'the card keeps its buttons');
+  assert.equal((await bot.app.ctx.reviews.get(reviewIdOf(card)))?.status, 'pending');
+  assert.equal(google.videos.get(video.id)?.status.privacyStatus, 'private');
+  assert.equal(discord.dmMessages(MEMBER.id).length, dms, 'the uploader is told nothing yet');
+
+  const second = pressOnCard(card, buttonId(card, 'Approve'), MOD2);
+  await second.response();
+  await waitFor(
+    () =>
+      /Approved by <@700000000000000064>/.test(JSON.stringify(discord.message(card.id)?.embeds))
+        ? true
+        : undefined,
+    'the card to show the decision',
+  );
+  assert.deepEqual(discord.message(card.id)?.components, [], 'now the buttons are gone');
+  assert.equal(google.videos.get(video.id)?.status.privacyStatus, 'public');
+  const record = await bot.app.ctx.reviews.get(reviewIdOf(card));
+  assert.equal(record?.status, 'approved');
+  assert.equal(record?.decidedBy, MOD2.id);
+  await waitFor(
+    () => discord.dmMessages(MEMBER.id).find((m) => /refused approval.*was approved/.test(m.content ?? '')),
+    'the DM to the uploader',
+  );
+});
+
+test('a rejection YouTube refuses keeps the video and the card; the next rejection deletes it', async () => {
+  google.clearFaults();
+  const data = mp4Bytes(100 * 1024, 66);
+  await uploadAsServer(MEMBER, 'refused_rejection.mp4', data).waitForOriginal(finished, 20_000);
+  const video = serverVideos().find((v) => v.sha256 === sha256(data));
+  assert.ok(video);
+  const card = await reviewCard('refused rejection');
+  const before = discord.message(card.id);
+  assert.ok(before);
+  const dms = discord.dmMessages(MEMBER.id).length;
+  const reject = async () => {
+    const modal = await pressOnCard(card, buttonId(card, 'Reject')).response();
+    assert.equal(modal.type, 9);
+    return discord.sendModalSubmit({
+      customId: (modal.data as { custom_id: string }).custom_id,
+      fields: { reason: 'Wrong server' },
+      user: MOD,
+      guildId: GUILD,
+      channelId: REVIEWS,
+      message: { id: card.id, channelId: REVIEWS },
+    });
+  };
+
+  google.fail(
+    { method: 'DELETE', path: /^\/youtube\/v3\/videos$/ },
+    { status: 403, reason: 'quotaExceeded' },
+  );
+  const first = await reject();
+  assert.equal((await first.response()).type, 6);
+  const told = await waitFor(() => first.followups()[0], "the moderator's note");
+  assert.equal(told.flags & 64, 64);
+  assert.match(told.content ?? '', /Rejecting did not go through.*press Reject again/s);
+  assert.ok(google.videos.has(video.id), 'the video is still there');
+  assert.deepEqual(discord.message(card.id)?.components, before.components, 'the card keeps its buttons');
+  assert.equal(discord.message(card.id)?.edits, before.edits);
+  assert.equal((await bot.app.ctx.reviews.get(reviewIdOf(card)))?.status, 'pending');
+  assert.equal(discord.dmMessages(MEMBER.id).length, dms, 'the uploader is told nothing yet');
+
+  await (await reject()).response();
+  await waitFor(() => (google.videos.has(video.id) ? undefined : true), 'the video to be deleted');
+  await waitFor(
+    () => (/Rejected by/.test(JSON.stringify(discord.message(card.id)?.embeds)) ? true : undefined),
+    'the card to show the rejection',
+  );
+  assert.deepEqual(discord.message(card.id)?.components, []);
+  assert.equal((await bot.app.ctx.reviews.get(reviewIdOf(card)))?.status, 'rejected');
+  await waitFor(
+    () => discord.dmMessages(MEMBER.id).find((m) => /Reason: Wrong server/.test(m.content ?? '')),
+    'the DM',
+  );
+});
+
+test('a review is decided only from its own server', async () => {
+  const data = mp4Bytes(90 * 1024, 67);
+  await uploadAsServer(MEMBER, 'other_server.mp4', data).waitForOriginal(finished, 20_000);
+  const card = await reviewCard('other server');
+  const id = reviewIdOf(card);
+  const updates = google.requests.filter((r) => r.method === 'PUT').length;
+  assert.deepEqual(await bot.app.ctx.reviews.decide('800000000000000099', id, MOD.id, true), {
+    kind: 'unknown',
+  });
+  assert.deepEqual(await bot.app.ctx.reviews.decide(null, id, MOD.id, true), { kind: 'unknown' });
+  assert.equal(google.requests.filter((r) => r.method === 'PUT').length, updates, 'YouTube was not asked');
+  assert.equal((await bot.app.ctx.reviews.get(id))?.status, 'pending');
+  assert.equal((await bot.app.ctx.reviews.decide(GUILD, id, MOD.id, true)).kind, 'approved');
+});
+
+test('when the review card cannot be posted, the uploader learns by DM that the video stays private; no review is left open', async () => {
+  const dms = discord.dmMessages(MEMBER.id).length;
+  discord.failNext(
+    { method: 'POST', pathPattern: new RegExp(`^/channels/${REVIEWS}/messages$`) },
+    { status: 403, body: { message: 'Missing Permissions', code: 50013 } },
+  );
+  const data = mp4Bytes(80 * 1024, 68);
+  const upload = uploadAsServer(MEMBER, 'no_card.mp4', data);
+  await upload.waitForOriginal(finished, 20_000);
+  const dm = await waitFor(
+    () =>
+      discord
+        .dmMessages(MEMBER.id)
+        .slice(dms)
+        .find((m) => /could not be put up for review/.test(m.content ?? '')),
+    'the DM to the uploader',
+  );
+  assert.match(dm.content ?? '', /\*\*no card\*\*/);
+  assert.match(dm.content ?? '', /stays private/);
+  const video = serverVideos().find((v) => v.sha256 === sha256(data));
+  assert.equal(video?.status.privacyStatus, 'private');
+  assert.equal(
+    discord.channelMessages(REVIEWS).filter((m) => JSON.stringify(m.embeds).includes('no card')).length,
+    0,
+    'no card',
+  );
+  const logged = await waitFor(
+    () =>
+      bot.logs.find(
+        (l) => l['videoId'] === video.id && /review card could not be posted/.test(String(l['msg'])),
+      ),
+    'the log line',
+  );
+  assert.equal(logged['level'], 50);
+  assert.equal(logged['channelId'], REVIEWS);
+  const id = String(logged['reviewId']);
+  assert.equal(await bot.app.ctx.reviews.get(id), undefined, 'no review waits for a card nobody can press');
+  assert.equal(await bot.app.ctx.store.collection('review-pending').get(id), undefined);
+  assert.deepEqual(await bot.app.ctx.reviews.decide(GUILD, id, MOD.id, true), { kind: 'unknown' });
+  assert.equal(google.videos.get(video.id)?.status.privacyStatus, 'private');
+});

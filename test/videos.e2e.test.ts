@@ -1,7 +1,7 @@
 // /video edit|info, /favorite, /unfavorite, /favorites and /delete end to end, in-process: the real
 // discord.js, google-auth-library and @googleapis/youtube against the Discord and Google fakes.
 // Assertions read the fakes' state (ratings, stored videos, snippets), not only the replies.
-import { after, before, beforeEach, test } from 'node:test';
+import { after, before, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { APIEmbed } from 'discord-api-types/v10';
 import { FakeDiscord, type FakeMessage, type FakeUser, type InteractionHandle } from './fakes/discord.ts';
@@ -262,6 +262,40 @@ test('/favorites pages through the liked videos 10 at a time; only the invoker c
   );
   const back = await turn(third, '◀ Previous', /page 2 of 3/);
   assert.match(back.content, /\n11\. \*\*Clip 13\*\*/);
+});
+
+test('/favorites: page tokens longer than a custom_id stay in the store; a press after 15 minutes is one sentence', async () => {
+  const erin = google.addAccount({ email: 'erin@example.com', channel: { title: 'Erin' } });
+  const ERIN: FakeUser = { id: '700000000000000046', username: 'erin' };
+  await linkMember(discord, google, ERIN, erin, GUILD);
+  for (let i = 1; i <= 12; i++)
+    google.ratings.set(`${channelOf(erin)}:${google.addVideo(bob, { title: `Liked ${i}` }).id}`, 'like');
+  const tokens = bot.app.ctx.store.collection<string>('page-token');
+  const first = await answer(run('favorites', ERIN));
+  const next = buttons(first).find((b) => b.label === 'Next ▶');
+  assert.ok(next?.custom_id && next.custom_id.length <= 100);
+  const token = await tokens.get(next.custom_id.split(':').pop() ?? '');
+  assert.ok(
+    token && token.length > 100,
+    `YouTube's token is kept in the store (${token?.length} characters)`,
+  );
+
+  const turned = press(first, 'Next ▶', ERIN);
+  assert.equal((await turned.response()).type, 6);
+  const second = await turned.waitForOriginal((m) => /page 2 of 2/.test(m.content), 10_000);
+  assert.match(second.content, /\n11\. \*\*Liked 2\*\*/);
+
+  const edits = discord.message(second.id)?.edits;
+  mock.timers.enable({ apis: ['Date'], now: Date.now() + 16 * 60_000 });
+  try {
+    const late = await press(second, '◀ Previous', ERIN).response();
+    assert.equal(late.type, 4);
+    assert.equal(late.data?.content, 'These buttons expired — run the command again.');
+    assert.equal((late.data?.flags ?? 0) & 64, 64);
+  } finally {
+    mock.timers.reset();
+  }
+  assert.equal(discord.message(second.id)?.edits, edits, 'the list stays as it was');
 });
 
 // ---- delete ----

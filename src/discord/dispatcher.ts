@@ -59,7 +59,15 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
 
   async function sendError(interaction: RepliableInteraction, content: string): Promise<void> {
     try {
-      if (interaction.deferred || interaction.replied) {
+      if (acknowledgedAsUpdate(interaction)) {
+        // editReply would edit the message the button is on (a public review card, a list): leave it
+        // as it was, buttons and all, and tell only the member who pressed.
+        await interaction.followUp({
+          content,
+          flags: MessageFlags.Ephemeral,
+          allowedMentions: { parse: [] },
+        });
+      } else if (interaction.deferred || interaction.replied) {
         await interaction.editReply({ content, embeds: [], components: [], allowedMentions: { parse: [] } });
       } else {
         await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
@@ -132,6 +140,16 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
   }
 
   return { dispatch, stats };
+}
+
+/**
+ * A button or modal answered with deferUpdate/update: its "original response" is the message the
+ * component is on, not a reply of its own. discord.js sets `ephemeral` (true or false) only when it
+ * replies or defers a reply, so a component acknowledged but with `ephemeral` still null was an update.
+ */
+function acknowledgedAsUpdate(interaction: RepliableInteraction): boolean {
+  if (!interaction.isMessageComponent() && !interaction.isModalSubmit()) return false;
+  return (interaction.deferred || interaction.replied) && interaction.ephemeral === null;
 }
 
 const isChatInput = (c: Command | undefined): c is ChatInputCommand =>

@@ -89,7 +89,11 @@ export function discordReviewSurface(client: Client, logger: Logger): ReviewSurf
         })) as { id: string };
         return { channelId, messageId: message.id };
       } catch (error) {
-        logger.warn({ reviewId: review.id, err: error }, 'could not post the review card');
+        // The review service drops the review and tells the uploader; this line keeps Discord's answer.
+        logger.warn(
+          { reviewId: review.id, guildId: review.guildId, channelId, err: error },
+          'could not post the review card',
+        );
         return undefined;
       }
     },

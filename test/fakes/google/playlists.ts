@@ -16,6 +16,7 @@ import {
   needChannel,
   oneFilter,
   paginate,
+  PLAYLIST_ITEMS_TOKEN_LENGTH,
   PLAYLIST_ITEM_PARTS,
   PLAYLIST_PARTS,
   renderPlaylist,
@@ -183,7 +184,7 @@ export class PlaylistsApi {
       const videoId = q.get('videoId');
       if (videoId !== null) rows = rows.filter((r) => r.item.videoId === videoId);
     }
-    const page = paginate(rows, q);
+    const page = paginate(rows, q, { tokenLength: PLAYLIST_ITEMS_TOKEN_LENGTH });
     const items = page.items.map((r) =>
       renderPlaylistItem(this.state, r.item, r.position, r.owner, parts, caller.channelId),
     );

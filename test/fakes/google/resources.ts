@@ -11,6 +11,7 @@ import {
   signupRequired,
   unknownPart,
 } from './errors.ts';
+import { createHash } from 'node:crypto';
 import { etag, listParam, type GoogleState } from './state.ts';
 import type {
   FakeAccount,
@@ -284,8 +285,43 @@ export interface Page<T> {
   resultsPerPage: number;
 }
 
+/**
+ * Real page tokens are opaque and long: playlistItems.list answers ~190 characters
+ * (`EAAajgFQVDpDQVVpRURnMk5E…`, a protobuf wrapping a base64 cursor). Every list here issues tokens of
+ * `tokenLength` (default 120) characters, so code that assumes tokens are short — one in a Discord
+ * custom_id, whose limit is 100 — fails here as it would against YouTube.
+ */
+export const PLAYLIST_ITEMS_TOKEN_LENGTH = 190;
+
+function encodePageToken(offset: number, length: number): string {
+  // `EAAa` + base64url of `PT:<offset>:<filler>`, cut to `length` characters; the filler is a digest of
+  // the offset, so the same position always gets the same token (as on YouTube).
+  const head = `PT:${offset}:`;
+  const bytes = Math.ceil(((length - 4) * 3) / 4);
+  let filler = '';
+  for (let i = 0; filler.length < bytes - head.length; i++)
+    filler += createHash('sha256').update(`${offset}:${i}`).digest('hex');
+  return `EAAa${Buffer.from(head + filler.slice(0, bytes - head.length)).toString('base64url')}`.slice(
+    0,
+    length,
+  );
+}
+
+function decodePageToken(token: string): number | undefined {
+  if (!token.startsWith('EAAa')) return undefined;
+  const match = /^PT:(\d+):[0-9a-f]+$/.exec(Buffer.from(token.slice(4), 'base64url').toString('latin1'));
+  if (match?.[1] === undefined) return undefined;
+  const offset = Number(match[1]);
+  return encodePageToken(offset, token.length) === token ? offset : undefined;
+}
+
 /** maxResults (0–50, default 5) and pageToken paging, with YouTube-looking opaque tokens. */
-export function paginate<T>(all: T[], query: URLSearchParams, defaultMax = 5): Page<T> {
+export function paginate<T>(
+  all: T[],
+  query: URLSearchParams,
+  options: { defaultMax?: number; tokenLength?: number } = {},
+): Page<T> {
+  const { defaultMax = 5, tokenLength = 120 } = options;
   const rawMax = query.get('maxResults');
   let max = defaultMax;
   if (rawMax !== null) {
@@ -296,18 +332,16 @@ export function paginate<T>(all: T[], query: URLSearchParams, defaultMax = 5): P
   let offset = 0;
   const token = query.get('pageToken');
   if (token !== null && token !== '') {
-    const decoded = Buffer.from(token, 'base64url').toString('utf8');
-    const match = /^CA:(\d+)$/.exec(decoded);
-    if (match?.[1] === undefined) throw invalidPageToken();
-    offset = Number(match[1]);
-    if (offset > all.length) throw invalidPageToken();
+    const decoded = decodePageToken(token);
+    if (decoded === undefined || decoded > all.length) throw invalidPageToken();
+    offset = decoded;
   }
   const page: Page<T> = {
     items: all.slice(offset, offset + max),
     totalResults: all.length,
     resultsPerPage: max,
   };
-  const encode = (o: number): string => Buffer.from(`CA:${o}`).toString('base64url');
+  const encode = (o: number): string => encodePageToken(o, tokenLength);
   if (max > 0 && offset + max < all.length) page.nextPageToken = encode(offset + max);
   if (offset > 0) page.prevPageToken = encode(Math.max(0, offset - max));
   return page;
