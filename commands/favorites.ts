@@ -2,6 +2,7 @@ import { ApplicationCommandType, escapeMarkdown, MessageFlags } from 'discord.js
 import type { ChatInputCommand } from '../src/discord/command.ts';
 import type { Context } from '../src/context.ts';
 import { pageRow, parsePage } from '../src/discord/paging.ts';
+import { ACCOUNT_OPTION, accountMarker, ownerFromMarker, resolveAccount } from '../src/discord/account.ts';
 import { UserError } from '../src/errors.ts';
 import { LIKED_PAGE_SIZE, videoService, type LikedPage } from '../src/google/videos.ts';
 
@@ -12,18 +13,20 @@ export default {
     name: NAME,
     description: 'Page through your favorites: the videos you liked on YouTube (favorites are likes now)',
     type: ApplicationCommandType.ChatInput,
+    options: [ACCOUNT_OPTION],
   },
   defer: 'ephemeral',
   async execute(interaction, ctx) {
-    const page = await videoService(ctx).liked(interaction.user.id);
-    await interaction.editReply(await render(ctx, page, interaction.user.id, 1));
+    const account = await resolveAccount(interaction, ctx);
+    const page = await videoService(ctx).liked(account.owner);
+    await interaction.editReply(await render(ctx, page, interaction.user.id, 1, accountMarker(account)));
   },
   async button(interaction, ctx, args) {
     const press = await parsePage(ctx.store, args);
-    const [, owner, shown] = press?.view ?? [];
-    if (!press || !owner || !shown)
+    const [, requester, shown, marker] = press?.view ?? [];
+    if (!press || !requester || !shown)
       throw new UserError('This button is no longer active. Run /favorites again.');
-    if (interaction.user.id !== owner) {
+    if (interaction.user.id !== requester) {
       await interaction.reply({
         content: 'Only the member who ran /favorites can turn its pages. Run /favorites to see yours.',
         flags: MessageFlags.Ephemeral,
@@ -32,12 +35,13 @@ export default {
     }
     await interaction.deferUpdate();
     const number = Math.max(1, Number(shown) + press.step);
+    const owner = await ownerFromMarker(interaction, ctx, marker);
     const page = await videoService(ctx).liked(owner, press.token);
-    await interaction.editReply(await render(ctx, page, owner, number));
+    await interaction.editReply(await render(ctx, page, requester, number, marker ?? 'm'));
   },
 } satisfies ChatInputCommand;
 
-async function render(ctx: Context, page: LikedPage, owner: string, number: number) {
+async function render(ctx: Context, page: LikedPage, requester: string, number: number, marker: string) {
   if (page.items.length === 0 && number === 1)
     return {
       content: 'You have not liked any videos yet. Favorites are YouTube likes now: add one with /favorite.',
@@ -53,7 +57,7 @@ async function render(ctx: Context, page: LikedPage, owner: string, number: numb
   ];
   return {
     content: lines.join('\n'),
-    components: await pageRow(ctx.store, NAME, ['l', owner, String(number)], {
+    components: await pageRow(ctx.store, NAME, ['l', requester, String(number), marker], {
       prev: page.prev,
       next: page.next,
     }),
