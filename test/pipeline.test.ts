@@ -420,9 +420,13 @@ describe('runUpload', () => {
     assert.equal(result.retries, 1);
     // The PUT is cut on our side, so a status query can race Google noticing it (then a PUT at the stale
     // offset gets a 308 with the real one): the last re-open is at what Google acknowledged.
-    const resumedAt = run.acknowledged.find((n) => n > 0 && n < SIZE);
-    assert.ok(resumedAt !== undefined && resumedAt <= Math.floor(1_800_000 / UNIT) * UNIT);
-    assert.equal(cdnGets(run.url).at(-1)?.headers.range, `bytes=${resumedAt}-${SIZE - 1}`);
+    // Google may have kept nothing yet when it was asked (then the source opens again at 0, without Range).
+    const resumedAt = run.acknowledged.find((n) => n > 0 && n < SIZE) ?? 0;
+    assert.ok(resumedAt <= Math.floor(1_800_000 / UNIT) * UNIT, `resumed at ${resumedAt}`);
+    assert.equal(
+      cdnGets(run.url).at(-1)?.headers.range,
+      resumedAt === 0 ? undefined : `bytes=${resumedAt}-${SIZE - 1}`,
+    );
     assert.ok(result.resentBytes < 4 * 1024 * 1024, `re-sent ${result.resentBytes}`);
   });
 
