@@ -2,10 +2,9 @@
 // the Discord and Google fakes. Assertions read the fake's state (entries, positions, snippets), not only replies.
 import { after, before, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeDiscord, type FakeComponent, type FakeMessage, type FakeUser } from './fakes/discord.ts';
-import { FakeGoogle, type FakeAccount, type FakePlaylist, type FakeVideo } from './fakes/google.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
-import { freePort } from './support/bot.ts';
+import type { FakeDiscord, FakeComponent, FakeMessage, FakeUser } from './fakes/discord.ts';
+import type { FakeGoogle, FakeAccount, FakePlaylist, FakeVideo } from './fakes/google.ts';
+import { startWorld, type TestApp } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { googleReasonMessage } from '../src/errors.ts';
 
@@ -25,21 +24,14 @@ let carol: FakeAccount;
 let dave: FakeAccount;
 
 before(async () => {
-  discord = await FakeDiscord.start({
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Playlists',
-        ownerId: ALICE.id,
-        channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
-      },
-    ],
-  });
-  const port = await freePort();
-  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
-  bot = await startTestApp(discord, google, {
-    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_PORT: String(port) },
-  });
+  ({ discord, google, bot } = await startWorld([
+    {
+      id: GUILD,
+      name: 'Playlists',
+      ownerId: ALICE.id,
+      channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
+    },
+  ]));
   alice = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Clips' } });
   bob = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob' } });
   carol = google.addAccount({ email: 'carol@example.com', channel: { title: 'Carol' } });

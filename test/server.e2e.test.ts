@@ -2,11 +2,10 @@
 // time whatever Discord's defaults allow), its settings, and the review queue for members' uploads.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord.ts';
-import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
+import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
+import type { FakeGoogle, FakeAccount } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
-import { freePort } from './support/bot.ts';
+import { startWorld, type TestApp } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { mp4Bytes, sha256 } from './support/media.ts';
 
@@ -27,34 +26,27 @@ let bot: TestApp;
 let serverAccount: FakeAccount;
 
 before(async () => {
-  discord = await FakeDiscord.start({
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Community',
-        ownerId: OWNER.id,
-        roles: [
-          { id: MOD_ROLE, name: 'Moderators', permissions: '0' },
-          { id: ADMIN_ROLE, name: 'Admins', permissions: String(1 << 5) }, // Manage Server
-        ],
-        channels: [
-          { id: GENERAL, name: 'general', type: 0 },
-          { id: REVIEWS, name: 'reviews', type: 0 },
-        ],
-        members: [
-          { user: ADMIN, roles: [ADMIN_ROLE] },
-          { user: MOD, roles: [MOD_ROLE] },
-          { user: MOD2, roles: [MOD_ROLE] },
-          { user: MEMBER, roles: [] },
-        ],
-      },
-    ],
-  });
-  const port = await freePort();
-  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
-  bot = await startTestApp(discord, google, {
-    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_PORT: String(port) },
-  });
+  ({ discord, google, bot } = await startWorld([
+    {
+      id: GUILD,
+      name: 'Community',
+      ownerId: OWNER.id,
+      roles: [
+        { id: MOD_ROLE, name: 'Moderators', permissions: '0' },
+        { id: ADMIN_ROLE, name: 'Admins', permissions: String(1 << 5) }, // Manage Server
+      ],
+      channels: [
+        { id: GENERAL, name: 'general', type: 0 },
+        { id: REVIEWS, name: 'reviews', type: 0 },
+      ],
+      members: [
+        { user: ADMIN, roles: [ADMIN_ROLE] },
+        { user: MOD, roles: [MOD_ROLE] },
+        { user: MOD2, roles: [MOD_ROLE] },
+        { user: MEMBER, roles: [] },
+      ],
+    },
+  ]));
   serverAccount = google.addAccount({
     email: 'community@example.com',
     channel: { title: 'Community Channel' },

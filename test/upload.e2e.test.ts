@@ -2,11 +2,10 @@
 // @googleapis/youtube and undici against the Discord and Google fakes.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeDiscord, type FakeAttachment, type FakeMessage, type FakeUser } from './fakes/discord.ts';
-import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
+import type { FakeDiscord, FakeAttachment, FakeMessage, FakeUser } from './fakes/discord.ts';
+import type { FakeGoogle, FakeAccount } from './fakes/google.ts';
+import { startWorld, type TestApp } from './support/app.ts';
 import { waitFor } from './fakes/http.ts';
-import { freePort } from './support/bot.ts';
 import { linkMember } from './support/link.ts';
 import { MiB, mp4Bytes, PNG, sha256 } from './support/media.ts';
 
@@ -22,26 +21,16 @@ let bot: TestApp;
 let aliceAccount: FakeAccount;
 
 before(async () => {
-  discord = await FakeDiscord.start({
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Uploads',
-        ownerId: ALICE.id,
-        channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
-        preferredLocale: 'en-GB',
-      },
-    ],
-  });
-  const port = await freePort();
-  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
-  bot = await startTestApp(discord, google, {
-    env: {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      HTTP_PORT: String(port),
-      UPLOAD_CONCURRENCY_PER_MEMBER: '1',
+  // One upload at a time per member (the default), so the queue test sees a position.
+  ({ discord, google, bot } = await startWorld([
+    {
+      id: GUILD,
+      name: 'Uploads',
+      ownerId: ALICE.id,
+      channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
+      preferredLocale: 'en-GB',
     },
-  });
+  ]));
   aliceAccount = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Uploads' } });
   await linkMember(discord, google, ALICE, aliceAccount, GUILD);
   await linkMember(

@@ -4,10 +4,9 @@
 import { after, before, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { APIEmbed } from 'discord-api-types/v10';
-import { FakeDiscord, type FakeMessage, type FakeUser, type InteractionHandle } from './fakes/discord.ts';
-import { FakeGoogle, type FakeAccount, type FakeVideo } from './fakes/google.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
-import { freePort } from './support/bot.ts';
+import type { FakeDiscord, FakeMessage, FakeUser, InteractionHandle } from './fakes/discord.ts';
+import type { FakeGoogle, FakeAccount, FakeVideo } from './fakes/google.ts';
+import { startWorld, type TestApp } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { confirmTiming } from '../commands/delete.ts';
 
@@ -26,22 +25,15 @@ let bob: FakeAccount;
 let carol: FakeAccount;
 
 before(async () => {
-  discord = await FakeDiscord.start({
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Videos',
-        ownerId: ALICE.id,
-        channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
-        preferredLocale: 'en-US',
-      },
-    ],
-  });
-  const port = await freePort();
-  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
-  bot = await startTestApp(discord, google, {
-    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_PORT: String(port) },
-  });
+  ({ discord, google, bot } = await startWorld([
+    {
+      id: GUILD,
+      name: 'Videos',
+      ownerId: ALICE.id,
+      channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
+      preferredLocale: 'en-US',
+    },
+  ]));
   alice = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Films' } });
   bob = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob Builds' } });
   carol = google.addAccount({ email: 'carol@example.com', channel: { title: 'Carol Cooks' } });

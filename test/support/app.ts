@@ -9,10 +9,10 @@ import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { UploadTuning } from '../../src/uploads/jobs.ts';
-import type { FakeDiscord } from '../fakes/discord.ts';
-import type { FakeGoogle } from '../fakes/google.ts';
+import { FakeDiscord } from '../fakes/discord.ts';
+import { FakeGoogle } from '../fakes/google.ts';
 import { waitFor } from '../fakes/http.ts';
-import { fakeEnv } from './bot.ts';
+import { fakeEnv, freePort } from './bot.ts';
 
 export interface TestApp {
   readonly app: App;
@@ -66,4 +66,39 @@ export async function startTestApp(
   await app.start();
   await waitFor(() => (app.client.isReady() ? true : undefined), 'the client to be ready');
   return { app, logs, storeUrl, stop: () => app.stop() };
+}
+
+export interface World {
+  readonly discord: FakeDiscord;
+  readonly google: FakeGoogle;
+  readonly bot: TestApp;
+  /** Stops the bot, then both fakes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The usual setting of an end-to-end suite: a Discord fake with these guilds, a Google fake that
+ * accepts the bot's redirect URI, and the bot in-process on a free port (so /link works).
+ */
+export async function startWorld(
+  guilds: NonNullable<Parameters<typeof FakeDiscord.start>[0]>['guilds'],
+  options: { tuning?: Partial<UploadTuning> } = {},
+): Promise<World> {
+  const discord = await FakeDiscord.start({ guilds });
+  const port = await freePort();
+  const google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
+  const bot = await startTestApp(discord, google, {
+    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_PORT: String(port) },
+    ...(options.tuning ? { tuning: options.tuning } : {}),
+  });
+  return {
+    discord,
+    google,
+    bot,
+    stop: async () => {
+      await bot.stop();
+      await discord.close();
+      await google.close();
+    },
+  };
 }
