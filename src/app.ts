@@ -74,6 +74,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     pollIntervalMs: options.announce?.pollIntervalMs,
     now: options.announce?.now,
   });
+  const catalog = createCatalog(oauth, config.youtubeApiUrl, logger);
   const reviews = createReviews({
     store,
     oauth,
@@ -81,17 +82,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     surface: discordReviewSurface(client, logger),
     // An approved upload becomes visible (at once or at its publishAt): announce it, naming the member.
-    onApproved: (review) =>
-      announcer.uploadFinished({
+    onApproved: (review) => {
+      if (review.playlistId) catalog.invalidatePlaylists(review.account);
+      return announcer.uploadFinished({
         guildId: review.guildId,
         account: review.account,
         memberId: review.uploaderId,
         videoId: review.videoId,
         privacy: review.publishAt ? 'private' : review.requestedPrivacy,
         publishAt: review.publishAt,
-      }),
+      });
+    },
   });
-  const catalog = createCatalog(oauth, config.youtubeApiUrl, logger);
   const uploads = createUploads({
     jobs,
     oauth,

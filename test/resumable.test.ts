@@ -104,6 +104,24 @@ describe('resumable protocol', () => {
     assert.equal(post.query.get('uploadType'), 'resumable');
   });
 
+  test('a session Location on another host is refused: the token never goes there', async () => {
+    google.fail(
+      { method: 'POST', path: /^\/upload\/youtube\/v3\/videos/ },
+      { status: 200, headers: { location: 'http://127.0.0.2:9/upload?upload_id=stolen' } },
+    );
+    const error = await rejection(
+      createSession({
+        rootUrl: google.apiRoot,
+        token,
+        metadata: METADATA,
+        size: 1000,
+        contentType: 'video/mp4',
+        notifySubscribers: true,
+      }),
+    );
+    assert.equal(error.kind, 'server');
+  });
+
   test('one streaming PUT completes; the status query then answers the video again', async () => {
     const uri = await session();
     assert.deepEqual(await querySession({ sessionUri: uri, size, token, dispatcher: agent }), {

@@ -304,7 +304,12 @@ export async function createSession(o: {
     throw new UploadError('server', MESSAGES.unexpected, { status: res.statusCode });
   }
   // Used exactly as returned; only a (never seen) relative Location is resolved against the request.
-  return URL.canParse(location) ? location : new URL(location, url).href;
+  const session = URL.canParse(location) ? location : new URL(location, url).href;
+  // Every PUT to it carries the member's token: it must be Google's own upload host.
+  if (new URL(session).origin !== new URL(url).origin) {
+    throw new UploadError('server', MESSAGES.unexpected, { status: res.statusCode });
+  }
+  return session;
 }
 
 /** PUT <session> with `Content-Range: bytes *\/SIZE`: how much Google stored, or the finished video. */
