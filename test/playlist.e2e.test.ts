@@ -4,7 +4,7 @@ import { after, before, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FakeDiscord, FakeComponent, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle, FakeAccount, FakePlaylist, FakeVideo } from './fakes/google.ts';
-import { startWorld, type TestApp } from './support/app.ts';
+import { startWorld, type TestApp, type World } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { googleReasonMessage } from '../src/errors.ts';
 
@@ -18,20 +18,22 @@ const DAVE: FakeUser = { id: '700000000000000054', username: 'dave' };
 let discord: FakeDiscord;
 let google: FakeGoogle;
 let bot: TestApp;
+let world: World;
 let alice: FakeAccount;
 let bob: FakeAccount;
 let carol: FakeAccount;
 let dave: FakeAccount;
 
 before(async () => {
-  ({ discord, google, bot } = await startWorld([
+  world = await startWorld([
     {
       id: GUILD,
       name: 'Playlists',
       ownerId: ALICE.id,
       channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
     },
-  ]));
+  ]);
+  ({ discord, google, bot } = world);
   alice = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Clips' } });
   bob = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob' } });
   carol = google.addAccount({ email: 'carol@example.com', channel: { title: 'Carol' } });
@@ -47,9 +49,7 @@ before(async () => {
 
 after(async () => {
   mock.timers.reset();
-  await bot.stop();
-  await discord.close();
-  await google.close();
+  await world.stop();
 });
 
 beforeEach(() => {

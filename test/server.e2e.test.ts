@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle, FakeAccount } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
-import { startWorld, type TestApp } from './support/app.ts';
+import { startWorld, type TestApp, type World } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { mp4Bytes, sha256 } from './support/media.ts';
 
@@ -23,10 +23,11 @@ const MEMBER: FakeUser = { id: '700000000000000063', username: 'member' };
 let discord: FakeDiscord;
 let google: FakeGoogle;
 let bot: TestApp;
+let world: World;
 let serverAccount: FakeAccount;
 
 before(async () => {
-  ({ discord, google, bot } = await startWorld([
+  world = await startWorld([
     {
       id: GUILD,
       name: 'Community',
@@ -46,7 +47,8 @@ before(async () => {
         { user: MEMBER, roles: [] },
       ],
     },
-  ]));
+  ]);
+  ({ discord, google, bot } = world);
   serverAccount = google.addAccount({
     email: 'community@example.com',
     channel: { title: 'Community Channel' },
@@ -61,9 +63,7 @@ before(async () => {
 });
 
 after(async () => {
-  await bot.stop();
-  await discord.close();
-  await google.close();
+  await world.stop();
 });
 
 type Option = { type: number; name: string; value?: string | number | boolean; options?: Option[] };

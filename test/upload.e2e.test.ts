@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FakeDiscord, FakeAttachment, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle, FakeAccount } from './fakes/google.ts';
-import { startWorld, type TestApp } from './support/app.ts';
+import { startWorld, type TestApp, type World } from './support/app.ts';
 import { waitFor } from './fakes/http.ts';
 import { linkMember } from './support/link.ts';
 import { MiB, mp4Bytes, PNG, sha256 } from './support/media.ts';
@@ -18,11 +18,12 @@ const STRANGER: FakeUser = { id: '700000000000000033', username: 'stranger' };
 let discord: FakeDiscord;
 let google: FakeGoogle;
 let bot: TestApp;
+let world: World;
 let aliceAccount: FakeAccount;
 
 before(async () => {
   // One upload at a time per member (the default), so the queue test sees a position.
-  ({ discord, google, bot } = await startWorld([
+  world = await startWorld([
     {
       id: GUILD,
       name: 'Uploads',
@@ -30,7 +31,8 @@ before(async () => {
       channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
       preferredLocale: 'en-GB',
     },
-  ]));
+  ]);
+  ({ discord, google, bot } = world);
   aliceAccount = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Uploads' } });
   await linkMember(discord, google, ALICE, aliceAccount, GUILD);
   await linkMember(
@@ -43,9 +45,7 @@ before(async () => {
 });
 
 after(async () => {
-  await bot.stop();
-  await discord.close();
-  await google.close();
+  await world.stop();
 });
 
 beforeEach(() => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { APIEmbed } from 'discord-api-types/v10';
 import type { FakeDiscord, FakeMessage, FakeUser, InteractionHandle } from './fakes/discord.ts';
 import type { FakeGoogle, FakeAccount, FakeVideo } from './fakes/google.ts';
-import { startWorld, type TestApp } from './support/app.ts';
+import { startWorld, type TestApp, type World } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { confirmTiming } from '../commands/delete.ts';
 
@@ -20,12 +20,13 @@ const STRANGER: FakeUser = { id: '700000000000000044', username: 'stranger' };
 let discord: FakeDiscord;
 let google: FakeGoogle;
 let bot: TestApp;
+let world: World;
 let alice: FakeAccount;
 let bob: FakeAccount;
 let carol: FakeAccount;
 
 before(async () => {
-  ({ discord, google, bot } = await startWorld([
+  world = await startWorld([
     {
       id: GUILD,
       name: 'Videos',
@@ -33,7 +34,8 @@ before(async () => {
       channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
       preferredLocale: 'en-US',
     },
-  ]));
+  ]);
+  ({ discord, google, bot } = world);
   alice = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Films' } });
   bob = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob Builds' } });
   carol = google.addAccount({ email: 'carol@example.com', channel: { title: 'Carol Cooks' } });
@@ -43,9 +45,7 @@ before(async () => {
 });
 
 after(async () => {
-  await bot.stop();
-  await discord.close();
-  await google.close();
+  await world.stop();
 });
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
 // Per-server settings: upload defaults, who moderates, where reviews and announcements go.
 import type { Store } from './index.ts';
 import { keyedSerial } from './serial.ts';
-import type { Privacy } from '../uploads/metadata.ts';
+import { DEFAULT_CATEGORY, type Privacy } from '../uploads/metadata.ts';
 
 export interface ServerSettings {
   /** Privacy for uploads when the member gives none (YouTube's reference default: public). */
@@ -25,7 +25,7 @@ export const DEFAULT_TEMPLATE = '📺 New video from {uploader}: **{title}** {ur
 
 export const DEFAULT_SETTINGS: ServerSettings = {
   defaultPrivacy: 'public',
-  defaultCategory: '22',
+  defaultCategory: DEFAULT_CATEGORY,
   defaultPlaylist: undefined,
   moderatorRoleId: undefined,
   reviewChannelId: undefined,
