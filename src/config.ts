@@ -1,8 +1,9 @@
 // The only reader of process.env. Validates every variable once, at start-up, and names every
 // problem in one message so a newcomer fixes them all in one go.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Keyring } from './store/seal.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -32,10 +33,17 @@ export interface Config {
   readonly redirectUri: string;
   readonly httpPort: number;
   readonly storeUrl: string;
-  /** Where the bot keeps its own files (the generated key, the default sqlite file). */
+  /** Where the bot keeps its own files (the default sqlite file). */
   readonly dataDir: string;
-  /** 32 bytes; read from TOKEN_ENCRYPTION_KEY or the generated key file. */
-  readonly tokenEncryptionKey: Buffer;
+  /**
+   * The key that seals tokens at rest (TOKEN_ENCRYPTION_KEY, or the key file), with the key it
+   * replaces during a rotation (TOKEN_ENCRYPTION_KEY_PREVIOUS), which only opens.
+   */
+  readonly tokenEncryptionKey: Keyring;
+  /** Where the key came from: 'TOKEN_ENCRYPTION_KEY' or the key file's path. */
+  readonly tokenKeySource: string;
+  /** Advice to log at start (e.g. a key file found inside the data folder). */
+  readonly notices: readonly string[];
   readonly logLevel: LogLevel;
   /** The Google Cloud project's daily YouTube quota (raise it here after Google grants more). */
   readonly quota: { readonly units: number; readonly inserts: number };
@@ -84,6 +92,8 @@ export type Need = 'all' | 'discord';
 
 const SNOWFLAKE = /^\d{17,20}$/;
 const KEY_FILE = 'token-encryption.key';
+const KEY_HINT =
+  "32 bytes as 64 hex characters or base64 (make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\")";
 
 /** Loads `.env` from the working directory when present (real environment variables win). */
 export function loadDotEnv(path = '.env'): void {
@@ -112,7 +122,8 @@ function parseDotEnv(text: string): Record<string, string> {
 
 /**
  * Reads and validates the configuration. Throws ConfigError naming every problem.
- * When TOKEN_ENCRYPTION_KEY is unset, a key is generated into the data folder (mode 0600) and reused.
+ * When TOKEN_ENCRYPTION_KEY is unset (SQLite only), the key file is read, or generated once (mode 0600)
+ * outside the data folder: TOKEN_ENCRYPTION_KEY_FILE, else $XDG_CONFIG_HOME/tubebridge/token-encryption.key.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'all'): Config {
   const problems: string[] = [];
@@ -225,22 +236,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}".`);
   }
 
-  const keyText = read('TOKEN_ENCRYPTION_KEY');
-  let keyFromEnv: Buffer | undefined;
-  if (need === 'all' && keyText !== undefined) {
-    keyFromEnv = parseKey(keyText);
-    if (keyFromEnv === undefined) {
-      problems.push(
-        'TOKEN_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 ' +
-          "(make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"), or unset to generate one.",
-      );
-    }
-  }
+  const keys = need === 'all' ? readKeys(read, storeUrl, problems) : undefined;
 
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(sqliteDir(storeUrl) ?? 'data');
-  const tokenEncryptionKey = need === 'all' ? (keyFromEnv ?? loadOrCreateKey(dataDir)) : Buffer.alloc(0);
+  const notices: string[] = [];
+  let tokenEncryptionKey = new Keyring(Buffer.alloc(0));
+  let tokenKeySource = 'none';
+  if (keys !== undefined) {
+    const current = keys.current ?? loadOrCreateKey(keyFilePath(keys, dataDir, notices));
+    tokenEncryptionKey = new Keyring(current.key, keys.previous);
+    tokenKeySource = current.source;
+  }
   return {
     discord: { token, applicationId, guildId, apiUrl, cdnHosts },
     google,
@@ -252,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     storeUrl,
     dataDir,
     tokenEncryptionKey,
+    tokenKeySource,
+    notices,
     logLevel,
     uploads,
     quota,
@@ -272,14 +282,101 @@ function parseKey(text: string): Buffer | undefined {
   return undefined;
 }
 
-/** The folder of a sqlite store file, so the generated key sits beside the data it protects. */
+/** The folder of a sqlite store file (the default data folder). */
 function sqliteDir(storeUrl: string): string | undefined {
   if (!storeUrl.startsWith('sqlite://')) return undefined;
   return dirname(storeUrl.slice('sqlite://'.length));
 }
 
-function loadOrCreateKey(dataDir: string): Buffer {
-  const path = join(dataDir, KEY_FILE);
+interface KeySettings {
+  /** Set when TOKEN_ENCRYPTION_KEY is. */
+  current: { key: Buffer; source: string } | undefined;
+  previous: Buffer | undefined;
+  /** TOKEN_ENCRYPTION_KEY_FILE, resolved. */
+  file: string | undefined;
+  /** Where a generated key goes by default: $XDG_CONFIG_HOME/tubebridge or ~/.config/tubebridge. */
+  defaultFile: string | undefined;
+}
+
+/**
+ * TOKEN_ENCRYPTION_KEY, TOKEN_ENCRYPTION_KEY_PREVIOUS and TOKEN_ENCRYPTION_KEY_FILE. A store other
+ * than SQLite may be shared by several hosts, and a key generated on each would not open the
+ * others' records: there the key must be given (in the variable, or in an existing key file).
+ */
+function readKeys(
+  read: (name: string) => string | undefined,
+  storeUrl: string,
+  problems: string[],
+): KeySettings {
+  const keyText = read('TOKEN_ENCRYPTION_KEY');
+  let current: KeySettings['current'];
+  if (keyText !== undefined) {
+    const key = parseKey(keyText);
+    if (key === undefined)
+      problems.push(`TOKEN_ENCRYPTION_KEY must be ${KEY_HINT}, or unset to generate one.`);
+    else current = { key, source: 'TOKEN_ENCRYPTION_KEY' };
+  }
+  const previousText = read('TOKEN_ENCRYPTION_KEY_PREVIOUS');
+  const previous = previousText === undefined ? undefined : parseKey(previousText);
+  if (previousText !== undefined && previous === undefined) {
+    problems.push(
+      `TOKEN_ENCRYPTION_KEY_PREVIOUS must be ${KEY_HINT}: the key TOKEN_ENCRYPTION_KEY replaced.`,
+    );
+  }
+  const fileText = read('TOKEN_ENCRYPTION_KEY_FILE');
+  const file = fileText === undefined ? undefined : resolve(fileText);
+  const configHome =
+    read('XDG_CONFIG_HOME') ?? (read('HOME') ? join(read('HOME') ?? '', '.config') : undefined);
+  const defaultFile =
+    configHome === undefined ? undefined : join(resolve(configHome), 'tubebridge', KEY_FILE);
+  if (current === undefined && keyText === undefined) {
+    if (!storeUrl.startsWith('sqlite://') && (file === undefined || !existsSync(file))) {
+      problems.push(
+        file === undefined
+          ? 'TOKEN_ENCRYPTION_KEY is required with a STORE_URL other than sqlite://: every host must seal with the same key, so set it to one key shared by all.'
+          : `TOKEN_ENCRYPTION_KEY_FILE (${file}) does not exist: with a STORE_URL other than sqlite:// the key is never generated, so put the key shared by all hosts there or set TOKEN_ENCRYPTION_KEY.`,
+      );
+    } else if (file === undefined && defaultFile === undefined) {
+      problems.push(
+        'TOKEN_ENCRYPTION_KEY is unset and neither XDG_CONFIG_HOME nor HOME says where to keep a generated key: set TOKEN_ENCRYPTION_KEY or TOKEN_ENCRYPTION_KEY_FILE.',
+      );
+    }
+  }
+  return { current, previous, file, defaultFile };
+}
+
+/**
+ * Where the key file is: TOKEN_ENCRYPTION_KEY_FILE when set; else a key already kept in the data
+ * folder (installs from before kept it there; it stays in use, with advice to move it); else the
+ * config folder, outside the data folder, so a backup of the data never holds its own key.
+ */
+function keyFilePath(keys: KeySettings, dataDir: string, notices: string[]): string {
+  if (keys.file !== undefined) {
+    if (isInside(keys.file, dataDir)) notices.push(insideNotice(keys.file, dataDir));
+    return keys.file;
+  }
+  const legacy = join(dataDir, KEY_FILE);
+  if (existsSync(legacy)) {
+    notices.push(insideNotice(legacy, dataDir, keys.defaultFile));
+    return legacy;
+  }
+  return keys.defaultFile ?? legacy; // readKeys made sure one of them is known
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+function insideNotice(path: string, dataDir: string, suggested?: string): string {
+  return (
+    `The token encryption key ${path} is inside the data folder ${dataDir}, so a backup of that folder ` +
+    `holds both the sealed tokens and their key. Move it out${suggested ? ` (e.g. to ${suggested})` : ''} and set ` +
+    'TOKEN_ENCRYPTION_KEY_FILE to its new path, or put the key in TOKEN_ENCRYPTION_KEY; back it up separately.'
+  );
+}
+
+function loadOrCreateKey(path: string): { key: Buffer; source: string } {
   if (existsSync(path)) {
     const key = parseKey(readFileSync(path, 'utf8').trim());
     if (key === undefined) {
@@ -288,10 +385,10 @@ function loadOrCreateKey(dataDir: string): Buffer {
           'to generate a new one (every member then has to run /link again).',
       ]);
     }
-    return key;
+    return { key, source: path };
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  return key;
+  return { key, source: path };
 }

@@ -28,6 +28,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { logger } = app;
+  // Key ids only (never the key): they tell which key sealed a record that no longer opens.
+  logger.info(
+    {
+      keyId: config.tokenEncryptionKey.currentId,
+      previousKeyId: config.tokenEncryptionKey.previousId,
+      keySource: config.tokenKeySource,
+    },
+    'token encryption key',
+  );
+  for (const notice of config.notices) logger.warn(notice);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { keyId } from '../src/store/seal.ts';
+import { startBot } from './support/bot.ts';
 
 const KEY = 'a'.repeat(64);
 const base = (over: Record<string, string> = {}): NodeJS.ProcessEnv => ({
@@ -30,7 +33,9 @@ test('defaults follow the documented table', () => {
   assert.equal(config.httpPort, 3000);
   assert.equal(config.storeUrl, 'sqlite://data/tubebridge.sqlite');
   assert.equal(config.logLevel, 'info');
-  assert.equal(config.tokenEncryptionKey.toString('hex'), KEY);
+  assert.equal(config.tokenEncryptionKey.currentId, keyId(Buffer.from(KEY, 'hex')));
+  assert.equal(config.tokenEncryptionKey.previousId, undefined);
+  assert.equal(config.tokenKeySource, 'TOKEN_ENCRYPTION_KEY');
 });
 
 test('every missing or malformed variable is named in one error', () => {
@@ -72,18 +77,117 @@ test('every missing or malformed variable is named in one error', () => {
   assert.match(error.message, /11 configuration problems/);
 });
 
-test('an unset key is generated once into the data folder with mode 0600 and reused', () => {
+const idOfFile = (file: string) => keyId(Buffer.from(readFileSync(file, 'utf8').trim(), 'hex'));
+
+test('an unset key is generated once outside the data folder, mode 0600, and reused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
-  const env = base({ TOKEN_ENCRYPTION_KEY: '', STORE_URL: `sqlite://${dir}/db/bot.sqlite` });
+  const env = base({
+    TOKEN_ENCRYPTION_KEY: '',
+    STORE_URL: `sqlite://${dir}/db/bot.sqlite`,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    HOME: join(dir, 'home'),
+  });
   const first = loadConfig(env);
-  const file = join(dir, 'db', 'token-encryption.key');
+  const file = join(dir, 'config', 'tubebridge', 'token-encryption.key');
+  assert.equal(first.tokenKeySource, file);
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(readFileSync(file, 'utf8').trim(), first.tokenEncryptionKey.toString('hex'));
-  assert.equal(first.tokenEncryptionKey.length, 32);
-  assert.deepEqual(loadConfig(env).tokenEncryptionKey, first.tokenEncryptionKey);
+  assert.match(readFileSync(file, 'utf8').trim(), /^[0-9a-f]{64}$/);
+  assert.equal(first.tokenEncryptionKey.currentId, idOfFile(file));
+  assert.ok(!existsSync(join(dir, 'db', 'token-encryption.key')), 'no key beside the database');
+  assert.deepEqual(first.notices, []);
+  assert.equal(loadConfig(env).tokenEncryptionKey.currentId, first.tokenEncryptionKey.currentId);
 
   writeFileSync(file, 'garbage');
   assert.throws(() => loadConfig(env), /does not hold a valid key/);
+});
+
+test('without XDG_CONFIG_HOME the key goes to ~/.config/tubebridge; TOKEN_ENCRYPTION_KEY_FILE puts it anywhere', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  const store = { TOKEN_ENCRYPTION_KEY: '', STORE_URL: `sqlite://${dir}/db/bot.sqlite` };
+  const home = loadConfig(base({ ...store, HOME: join(dir, 'home') }));
+  assert.equal(home.tokenKeySource, join(dir, 'home', '.config', 'tubebridge', 'token-encryption.key'));
+  const file = join(dir, 'secrets', 'bot.key');
+  const chosen = loadConfig(base({ ...store, HOME: join(dir, 'home'), TOKEN_ENCRYPTION_KEY_FILE: file }));
+  assert.equal(chosen.tokenKeySource, file);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(chosen.tokenEncryptionKey.currentId, idOfFile(file));
+  assert.throws(
+    () => loadConfig(base(store)),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      /TOKEN_ENCRYPTION_KEY is unset and neither XDG_CONFIG_HOME nor HOME/.test(e.message),
+  );
+});
+
+test('a key already kept in the data folder stays in use, with advice to move it out', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  mkdirSync(join(dir, 'db'));
+  const legacy = join(dir, 'db', 'token-encryption.key');
+  writeFileSync(legacy, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const config = loadConfig(
+    base({
+      TOKEN_ENCRYPTION_KEY: '',
+      STORE_URL: `sqlite://${dir}/db/bot.sqlite`,
+      XDG_CONFIG_HOME: join(dir, 'config'),
+    }),
+  );
+  assert.equal(config.tokenKeySource, legacy);
+  assert.equal(config.tokenEncryptionKey.currentId, idOfFile(legacy));
+  assert.equal(config.notices.length, 1);
+  assert.match(config.notices[0] ?? '', /inside the data folder/);
+  assert.match(config.notices[0] ?? '', /TOKEN_ENCRYPTION_KEY_FILE/);
+  assert.ok(!existsSync(join(dir, 'config', 'tubebridge', 'token-encryption.key')), 'no second key made');
+});
+
+test('a store other than SQLite requires TOKEN_ENCRYPTION_KEY (or an existing key file)', () => {
+  for (const url of ['postgresql://bot@db.example/bot', 'redis://cache.example:6379']) {
+    assert.throws(
+      () => loadConfig(base({ TOKEN_ENCRYPTION_KEY: '', STORE_URL: url, HOME: tmpdir() })),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.length === 1 &&
+        /TOKEN_ENCRYPTION_KEY is required with a STORE_URL other than sqlite:\/\//.test(e.message),
+      url,
+    );
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'tb-config-')), 'shared.key');
+  const shared = { TOKEN_ENCRYPTION_KEY: '', STORE_URL: 'postgresql://db.example/bot' };
+  assert.throws(
+    () => loadConfig(base({ ...shared, TOKEN_ENCRYPTION_KEY_FILE: file })),
+    /TOKEN_ENCRYPTION_KEY_FILE .* does not exist/,
+  );
+  assert.ok(!existsSync(file), 'never generated for a shared store');
+  writeFileSync(file, KEY);
+  assert.equal(
+    loadConfig(base({ ...shared, TOKEN_ENCRYPTION_KEY_FILE: file })).tokenEncryptionKey.currentId,
+    keyId(Buffer.from(KEY, 'hex')),
+  );
+  assert.equal(
+    loadConfig(base({ STORE_URL: 'postgresql://db.example/bot' })).tokenKeySource,
+    'TOKEN_ENCRYPTION_KEY',
+  );
+});
+
+test('the bot exits with code 2 and one sentence when a shared store has no TOKEN_ENCRYPTION_KEY', async () => {
+  const bot = startBot({ ...base({ TOKEN_ENCRYPTION_KEY: '' }), STORE_URL: 'postgresql://db.example/bot' });
+  assert.equal(await bot.exited, 2);
+  const text = bot.lines.join('\n');
+  assert.match(text, /1 configuration problem\./);
+  assert.match(text, /TOKEN_ENCRYPTION_KEY is required with a STORE_URL other than sqlite:\/\//);
+});
+
+test('TOKEN_ENCRYPTION_KEY_PREVIOUS is the rotated-out key: it opens, and must be a key', () => {
+  const previous = randomBytes(32);
+  const config = loadConfig(base({ TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString('base64') }));
+  assert.equal(config.tokenEncryptionKey.previousId, keyId(previous));
+  assert.throws(
+    () => loadConfig(base({ TOKEN_ENCRYPTION_KEY_PREVIOUS: 'old' })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      /TOKEN_ENCRYPTION_KEY_PREVIOUS must be/.test(e.message),
+  );
 });
 
 test('register needs only the Discord variables', () => {

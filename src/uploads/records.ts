@@ -1,7 +1,7 @@
 // Upload jobs in the store, from the moment they are accepted: everything needed to resume after a
 // restart (attachment, metadata, session URI, acknowledged offset, where the progress is shown).
 import type { Store } from '../store/index.ts';
-import { seal, unseal } from '../store/seal.ts';
+import { seal, unseal, type Keyring } from '../store/seal.ts';
 import { keyedSerial } from '../store/serial.ts';
 import type { VideoMetadata } from '../google/resumable.ts';
 import type { Privacy } from './metadata.ts';
@@ -57,7 +57,7 @@ export interface JobRecord {
 
 const INDEX = 'active';
 
-export function jobRepository(store: Store, key: Buffer) {
+export function jobRepository(store: Store, key: Keyring) {
   const jobs = store.collection<JobRecord>('upload');
   const index = store.collection<string[]>('upload-index');
   const serial = keyedSerial();
