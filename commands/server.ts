@@ -12,8 +12,8 @@ import type { ChatInputCommand } from '../src/discord/command.ts';
 import type { Context } from '../src/context.ts';
 import { respondCategories, respondPlaylists } from '../src/discord/autocomplete.ts';
 import { replyWithLinkButton } from '../src/discord/link-prompt.ts';
-import { requireManageServer, requireModerator } from '../src/discord/permissions.ts';
-import { PERMISSIONS_URL } from '../src/discord/link-messages.ts';
+import { canManageServer, requireManageServer, requireModerator } from '../src/discord/permissions.ts';
+import { answerUnlinkPress, isUnlinkPress, startUnlink, type UnlinkTarget } from '../src/discord/unlink.ts';
 import { UserError } from '../src/errors.ts';
 import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 import { serverOwner, type ServerSettings, type SettingsPatch } from '../src/store/settings.ts';
@@ -132,14 +132,7 @@ export default {
     } else if (sub === 'unlink') {
       requireManageServer(interaction);
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-      const result = await ctx.oauth.unlink(serverOwner(guildId));
-      await interaction.editReply(
-        !result
-          ? 'The server has no linked YouTube channel.'
-          : result.revoked
-            ? `Unlinked **${result.channel.title}** from the server. Google confirmed the bot's access is revoked.`
-            : `Unlinked **${result.channel.title}** here, but Google did not confirm the revocation: remove the bot's access at ${PERMISSIONS_URL}.`,
-      );
+      await startUnlink(interaction, ctx, unlinkTarget(guildId, interaction.user.id));
     } else if (sub === 'status') {
       const settings = await ctx.settings.get(guildId);
       requireModerator(interaction, settings);
@@ -151,6 +144,13 @@ export default {
       await settingsSubcommand(interaction, ctx, guildId);
     }
   },
+  async button(interaction, ctx, args) {
+    if (!isUnlinkPress(args) || !interaction.guildId)
+      throw new UserError('This button is no longer active. Run the command again.');
+    if (!canManageServer(interaction))
+      throw new UserError('Only members with the Manage Server permission can do this.');
+    await answerUnlinkPress(interaction, ctx, args, unlinkTarget(interaction.guildId, interaction.user.id));
+  },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true).name;
     if (focused === 'default_category') await respondCategories(interaction, ctx);
@@ -159,6 +159,16 @@ export default {
     else await interaction.respond([]);
   },
 } satisfies ChatInputCommand;
+
+/** /server unlink: the server's link; the admin's own link is checked too (it may be the same account). */
+const unlinkTarget = (guildId: string, userId: string): UnlinkTarget => ({
+  command: 'server',
+  again: '/server unlink',
+  owner: serverOwner(guildId),
+  candidates: [userId],
+  none: 'The server has no linked YouTube channel.',
+  unlinked: (title) => `Unlinked **${title}** from the server`,
+});
 
 async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettings): Promise<EmbedBuilder> {
   const linked = await ctx.oauth.linked(serverOwner(guildId));

@@ -1,6 +1,16 @@
 import { ApplicationCommandType } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
-import { PERMISSIONS_URL } from '../src/discord/link-messages.ts';
+import { answerUnlinkPress, startUnlink, type UnlinkTarget } from '../src/discord/unlink.ts';
+import { serverOwner } from '../src/store/settings.ts';
+
+const target = (userId: string, guildId: string | null): UnlinkTarget => ({
+  command: 'unlink',
+  again: '/unlink',
+  owner: userId,
+  candidates: guildId ? [serverOwner(guildId)] : [],
+  none: 'You have no linked YouTube channel, so there was nothing to unlink.',
+  unlinked: (title) => `Unlinked **${title}**`,
+});
 
 export default {
   data: {
@@ -11,13 +21,9 @@ export default {
   },
   defer: 'ephemeral',
   async execute(interaction, ctx) {
-    const result = await ctx.oauth.unlink(interaction.user.id);
-    const content = !result
-      ? 'You have no linked YouTube channel, so there was nothing to unlink.'
-      : result.revoked
-        ? `Unlinked **${result.channel.title}**. Google confirmed the bot's access is revoked.`
-        : `Unlinked **${result.channel.title}** here, but Google did not confirm the revocation. ` +
-          `To be sure, remove the bot's access at ${PERMISSIONS_URL}.`;
-    await interaction.editReply({ content });
+    await startUnlink(interaction, ctx, target(interaction.user.id, interaction.guildId));
+  },
+  async button(interaction, ctx, args) {
+    await answerUnlinkPress(interaction, ctx, args, target(interaction.user.id, interaction.guildId));
   },
 } satisfies ChatInputCommand;

@@ -69,7 +69,7 @@ async function favorites(user: FakeUser): Promise<string> {
 }
 
 before(async () => {
-  discord = await FakeDiscord.start({ guilds: [{ id: GUILD, name: 'Keys' }] });
+  discord = await FakeDiscord.start({ guilds: [{ id: GUILD, name: 'Keys', ownerId: '700000000000000090' }] });
   port = await freePort();
   google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
   const app = await startBot(OLD);

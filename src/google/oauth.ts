@@ -206,7 +206,14 @@ export function createOAuth(
     }
     // Switching to another channel replaces the old grant; revoke it so it does not linger. Not for
     // the same channel: Google revokes a whole grant, which would take the new token with it.
-    if (previous && previous.channel.id !== channel.id) await revokeQuietly(previous.refreshToken);
+    // Nor while another owner (the server, or the member) is still linked to the old channel: the
+    // revocation would end that link too.
+    if (
+      previous &&
+      previous.channel.id !== channel.id &&
+      (await grants.linkedTo(previous.channel.id)).length === 0
+    )
+      await revokeQuietly(previous.refreshToken);
     logger.info({ owner, channelId: channel.id, switched: previous !== undefined }, 'google account linked');
     return { kind: 'linked', ...base, channel, previous: previous?.channel };
   }
@@ -288,21 +295,37 @@ export function createOAuth(
     }
   }
 
-  /** Revokes at Google and deletes locally; `revoked` is false when Google could not confirm. */
-  async function unlink(owner: string): Promise<{ channel: LinkedChannel; revoked: boolean } | undefined> {
+  /**
+   * Revokes at Google and deletes locally; `revoked` is false when Google could not confirm.
+   * Revoking ends every link of that Google account, so `alsoEnding` (from `sharing`) lists the
+   * other owners linked to the same channel: their records are deleted too, and returned in `ended`.
+   */
+  async function unlink(
+    owner: string,
+    alsoEnding: readonly string[] = [],
+  ): Promise<{ channel: LinkedChannel; revoked: boolean; ended: string[] } | undefined> {
     const linked = await grants.channel(owner);
     if (linked === undefined) return undefined;
     const grant = await grants.get(owner).catch(() => undefined);
     const revoked = grant ? await revokeQuietly(grant.refreshToken) : false;
     await grants.delete(owner);
-    logger.info({ owner, revoked }, 'google account unlinked');
-    return { channel: linked.channel, revoked };
+    const ended: string[] = [];
+    for (const other of alsoEnding) {
+      if ((await grants.channel(other))?.channel.id !== linked.channel.id) continue;
+      await grants.delete(other);
+      ended.push(other);
+    }
+    logger.info({ owner, revoked, ended }, 'google account unlinked');
+    return { channel: linked.channel, revoked, ended };
   }
+
+  /** Other owners linked to the same YouTube channel as `owner`: unlinking one ends them all. */
+  const sharing = (owner: string, candidates: readonly string[] = []) => grants.sharing(owner, candidates);
 
   /** The linked channel (readable even when the tokens are not), or undefined. */
   const linked = (owner: string) => grants.channel(owner);
 
-  return { start, authorizationUrl, complete, withClient, requireGrant, unlink, linked };
+  return { start, authorizationUrl, complete, withClient, requireGrant, unlink, sharing, linked };
 }
 
 export type OAuthService = ReturnType<typeof createOAuth>;

@@ -94,6 +94,13 @@ export function grantRepository(store: Store, keys: Keyring) {
       });
     });
 
+  /** The owners linked to a YouTube channel now (the index, and `candidates`, checked against their records). */
+  const linkedTo = async (channelId: string, candidates: readonly string[] = []): Promise<string[]> => {
+    const owners = [...new Set([...((await byChannel.get(channelId)) ?? []), ...candidates])];
+    const found = await Promise.all(owners.map((o) => records.get(o)));
+    return owners.filter((_, i) => found[i]?.channel.id === channelId);
+  };
+
   const indexChannel = (channelId: string, change: (owners: string[]) => string[]) =>
     serial(`channel:${channelId}`, async () => {
       const owners = (await byChannel.get(channelId)) ?? [];
@@ -136,11 +143,9 @@ export function grantRepository(store: Store, keys: Keyring) {
     async sharing(owner: string, candidates: readonly string[] = []): Promise<string[]> {
       const record = await records.get(owner);
       if (record === undefined) return [];
-      const indexed = (await byChannel.get(record.channel.id)) ?? [];
-      const others = [...new Set([...indexed, ...candidates])].filter((o) => o !== owner);
-      const found = await Promise.all(others.map((o) => records.get(o)));
-      return others.filter((_, i) => found[i]?.channel.id === record.channel.id);
+      return (await linkedTo(record.channel.id, candidates)).filter((o) => o !== owner);
     },
+    linkedTo,
     save(grant: NewGrant): Promise<void> {
       return serial(grant.owner, async () => {
         const previous = await records.get(grant.owner);

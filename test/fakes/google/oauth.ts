@@ -515,8 +515,11 @@ export class OAuthServer {
       tokenError(res, 400, 'invalid_token', 'Token expired or revoked');
       return;
     }
-    // Revoking an access token revokes its refresh token too, and the other way round.
-    this.revokeGrant(grant);
+    // Revoking an access token revokes its refresh token too, and the other way round. Google then
+    // removes the app's access from the account: every other grant of that account to the same
+    // client ends with it (a second refresh token of the account stops working too).
+    for (const g of this.grants)
+      if (g.accountId === grant.accountId && g.clientId === grant.clientId) this.revokeGrant(g);
     sendJson(res, 200, {});
   }
 
