@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { playlistIdFrom, requirePlaylistId, requireVideoId, videoIdFrom } from '../src/google/refs.ts';
+import {
+  playlistIdFrom,
+  requireHttpsLinks,
+  requirePlaylistId,
+  requireVideoId,
+  videoIdFrom,
+} from '../src/google/refs.ts';
 import { UserError } from '../src/errors.ts';
 
 const ID = 'dQw4w9WgXcQ';
@@ -20,7 +26,7 @@ test('every common video reference form gives the id', () => {
     `https://www.youtube-nocookie.com/embed/${ID}`,
     `https://m.youtube.com/watch?v=${ID}`,
     `https://music.youtube.com/watch?v=${ID}&feature=share`,
-    `http://www.youtube.com/watch?v=${ID}`,
+    `HTTPS://www.youtube.com/watch?v=${ID}`,
     `<https://youtu.be/${ID}>`,
   ]) {
     assert.equal(videoIdFrom(input), ID, input);
@@ -55,4 +61,47 @@ test('playlist references: id, a link with list=, or refused', () => {
   assert.equal(playlistIdFrom('Holiday clips'), undefined);
   assert.equal(playlistIdFrom(`https://evil.example/playlist?list=${list}`), undefined);
   assert.throws(() => requirePlaylistId('Holiday clips'), /picked from the list/);
+});
+
+test('only https: links are accepted: http: and other schemes are refused with one clear sentence', () => {
+  const list = 'PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf';
+  for (const input of [
+    `http://www.youtube.com/watch?v=${ID}`,
+    `http://youtu.be/${ID}`,
+    `<http://youtu.be/${ID}>`,
+    `ftp://youtu.be/${ID}`,
+    `HTTP://youtu.be/${ID}`,
+  ]) {
+    assert.equal(videoIdFrom(input), undefined, input);
+    assert.throws(
+      () => requireVideoId(input),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /is not an https:\/\/ link, and I accept only those: give .*https:\/\/youtu\.be\//.test(e.message),
+      input,
+    );
+  }
+  const insecureList = `http://www.youtube.com/playlist?list=${list}`;
+  assert.equal(playlistIdFrom(insecureList), undefined);
+  assert.throws(() => requirePlaylistId(insecureList), /is not an https:\/\/ link/);
+  assert.equal(requirePlaylistId(`https://www.youtube.com/playlist?list=${list}`), list);
+});
+
+test('text the bot posts for a member may link only https:', () => {
+  assert.equal(
+    requireHttpsLinks('New: {title} {url} — more at https://example.com/x', 'The template'),
+    'New: {title} {url} — more at https://example.com/x',
+  );
+  for (const text of [
+    '{url} see http://evil.example/',
+    'see [here](http://evil.example) {url}',
+    'ftp://files.example/x',
+  ]) {
+    assert.throws(
+      () => requireHttpsLinks(text, 'The template'),
+      (e: unknown) =>
+        e instanceof UserError && /^The template links to ".*", which is not https:\/\//.test(e.message),
+      text,
+    );
+  }
 });

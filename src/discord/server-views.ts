@@ -1,5 +1,6 @@
 // How server settings and quota use read in Discord.
 import { UserError } from '../errors.ts';
+import { requireHttpsLinks } from '../google/refs.ts';
 import type { QuotaUsage } from '../google/quota.ts';
 import type { ServerSettings } from '../store/settings.ts';
 
@@ -16,7 +17,7 @@ export function validateTemplate(template: string): string {
     );
   }
   if (template.trim() === '') throw new UserError('The template is empty.');
-  return template.trim();
+  return requireHttpsLinks(template.trim(), 'The template');
 }
 
 export function formatUsage(usage: QuotaUsage): string {

@@ -1,4 +1,5 @@
-// Video and playlist references as members paste them: bare ids and every common URL form.
+// Video and playlist references as members paste them: bare ids and every common URL form. Only
+// https: links are accepted from members: an http: (or ftp:, …) link is refused, never fetched or linked.
 import { UserError } from '../errors.ts';
 
 const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
@@ -16,7 +17,16 @@ export const VIDEO_EXAMPLE = 'a video id like dQw4w9WgXcQ or a link like https:/
 export const PLAYLIST_EXAMPLE =
   'a playlist picked from the list, its id (PL…), or a link like https://www.youtube.com/playlist?list=PL…';
 
+/** The scheme of a link typed with one other than https (`http`, `ftp`…), else undefined. */
+function insecureScheme(text: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  return scheme !== undefined && scheme !== 'https' ? scheme : undefined;
+}
+
+const clean = (input: string) => input.trim().replace(/^<|>$/g, ''); // Discord's <url> form that suppresses embeds
+
 function parseUrl(text: string): URL | undefined {
+  if (insecureScheme(text) !== undefined) return undefined;
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
   try {
     return new URL(withScheme);
@@ -27,7 +37,7 @@ function parseUrl(text: string): URL | undefined {
 
 /** The 11-character video id in a bare id or a YouTube URL (youtu.be, watch, shorts, live, embed, m., music.). */
 export function videoIdFrom(input: string): string | undefined {
-  const text = input.trim().replace(/^<|>$/g, ''); // Discord's <url> form that suppresses embeds
+  const text = clean(input);
   if (VIDEO_ID.test(text)) return text;
   const url = parseUrl(text);
   if (!url) return undefined;
@@ -44,7 +54,7 @@ export function videoIdFrom(input: string): string | undefined {
 
 /** The playlist id in a bare id or a URL with `list=`. */
 export function playlistIdFrom(input: string): string | undefined {
-  const text = input.trim().replace(/^<|>$/g, '');
+  const text = clean(input);
   if (PLAYLIST_ID.test(text)) return text;
   const url = parseUrl(text);
   if (!url) return undefined;
@@ -54,7 +64,33 @@ export function playlistIdFrom(input: string): string | undefined {
   return list && PLAYLIST_ID.test(list) ? list : undefined;
 }
 
+/** A member's link that is not https: one sentence saying so, with what works instead. */
+function refuseInsecure(input: string, example: string): void {
+  if (insecureScheme(clean(input)) !== undefined) {
+    throw new UserError(
+      `"${input.slice(0, 100)}" is not an https:// link, and I accept only those: give ${example}.`,
+    );
+  }
+}
+
+/**
+ * Refuses text that carries a link other than https:// (http://, ftp://…, plain or as a [masked](link)):
+ * for text the bot posts on a member's behalf, such as the announcement template.
+ */
+export function requireHttpsLinks(text: string, what: string): string {
+  const insecure = [...text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/[^\s)>]*/gi)].find(
+    (m) => m[1]?.toLowerCase() !== 'https',
+  );
+  if (insecure) {
+    throw new UserError(
+      `${what} links to "${insecure[0].slice(0, 100)}", which is not https://: only https:// links are accepted.`,
+    );
+  }
+  return text;
+}
+
 export function requireVideoId(input: string): string {
+  refuseInsecure(input, VIDEO_EXAMPLE);
   const id = videoIdFrom(input);
   if (!id)
     throw new UserError(
@@ -64,6 +100,7 @@ export function requireVideoId(input: string): string {
 }
 
 export function requirePlaylistId(input: string): string {
+  refuseInsecure(input, PLAYLIST_EXAMPLE);
   const id = playlistIdFrom(input);
   if (!id)
     throw new UserError(
