@@ -237,3 +237,35 @@ test('a database password in STORE_URL is never echoed', () => {
       !e.message.includes('hunter2'),
   );
 });
+
+test('the running bot keeps its generated key outside the data folder and logs its id, never the key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  const env = {
+    ...base({ TOKEN_ENCRYPTION_KEY: '' }),
+    STORE_URL: `sqlite://${dir}/data/tubebridge.sqlite`,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    HTTP_PORT: '0',
+    DISCORD_API_URL: 'http://127.0.0.1:9/api', // nothing listens: the bot stops after start-up
+  };
+  const fresh = startBot(env);
+  const line = await fresh
+    .waitForLog((e) => e['msg'] === 'token encryption key', 'the key line')
+    .finally(() => fresh.stop('SIGKILL'));
+  const file = join(dir, 'config', 'tubebridge', 'token-encryption.key');
+  assert.equal(line['keySource'], file);
+  assert.equal(line['keyId'], idOfFile(file));
+  assert.ok(existsSync(join(dir, 'data', 'tubebridge.sqlite')), 'the store is in the data folder');
+  assert.ok(!existsSync(join(dir, 'data', 'token-encryption.key')), 'the key is not');
+  assert.ok(!fresh.lines.join('\n').includes(readFileSync(file, 'utf8').trim()), 'the key is never logged');
+
+  // An install from before, with its key beside the database: kept, with a warning to move it.
+  writeFileSync(join(dir, 'data', 'token-encryption.key'), `${randomBytes(32).toString('hex')}\n`, {
+    mode: 0o600,
+  });
+  const legacy = startBot(env);
+  const warning = await legacy
+    .waitForLog((e) => /inside the data folder/.test(String(e['msg'])), 'the advice to move the key')
+    .finally(() => legacy.stop('SIGKILL'));
+  assert.equal(warning['level'], 40);
+  assert.match(String(warning['msg']), /TOKEN_ENCRYPTION_KEY_FILE/);
+});

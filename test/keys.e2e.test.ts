@@ -110,7 +110,21 @@ test('after a rotation the previous key keeps a member working, and the grant is
 });
 
 test('without the previous key, a grant sealed under it is unreadable and the member is told to /link again', async () => {
-  await startBot(NEW);
+  const app = await startBot(NEW);
   assert.match(await favorites(BOB), /cannot be read any more.*run \/link/);
+  const logged = app.logs.find((e) => /stored grant cannot be opened/.test(String(e['msg'])));
+  assert.ok(logged, 'the unreadable grant is logged');
+  assert.match(
+    String(logged['reason']),
+    new RegExp(`sealed with key ${keyId(OLD)}`),
+    'naming the missing key id',
+  );
+  const text = JSON.stringify(app.logs);
+  for (const secret of [OLD, NEW]) {
+    assert.ok(
+      !text.includes(secret.toString('hex')) && !text.includes(secret.toString('base64')),
+      'no key is logged',
+    );
+  }
   assert.doesNotMatch(await favorites(ALICE), /\/link/, 're-sealed grants work with the new key alone');
 });

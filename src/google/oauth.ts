@@ -236,8 +236,9 @@ export function createOAuth(
       grant = await grants.get(owner);
     } catch (error) {
       if (error instanceof UnreadableGrantError) {
+        // The reason names the key id that sealed the record (never a key): which key is missing.
         logger.error(
-          { owner },
+          { owner, reason: error.cause instanceof Error ? error.cause.message : undefined },
           'stored grant cannot be opened: wrong TOKEN_ENCRYPTION_KEY or a corrupt record',
         );
         throw new UserError(
