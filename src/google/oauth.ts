@@ -1,7 +1,7 @@
 // Account linking with Google OAuth 2.0: a per-user authorization URL with PKCE and a single-use
 // state, the code exchange, refresh persistence and revocation. Free of discord.js: the caller
 // passes what it needs to update its reply and gets a plain result back.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CodeChallengeMethod, OAuth2Client, type Credentials } from 'google-auth-library';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -32,33 +32,92 @@ export interface ReplyTarget {
   readonly token: string;
 }
 
+/**
+ * The Discord account that ran /link (or /server link), as the link page shows it: whoever opens the
+ * page is asked to continue only if this is them. Display names are chosen by members: escape them.
+ */
+export interface LinkRequester {
+  readonly userId: string;
+  readonly username: string;
+  readonly displayName: string;
+  /** On Discord's CDN. */
+  readonly avatarUrl: string | undefined;
+  /** The server /link was run in (for /server link: the server being linked). */
+  readonly guildName: string | undefined;
+}
+
+/** What the link page shows before anything happens. */
+export interface PendingLink {
+  readonly owner: string;
+  readonly requester: LinkRequester;
+  readonly switching: boolean;
+}
+
+export interface StartOptions {
+  readonly owner: string;
+  readonly requester: LinkRequester;
+  readonly reply?: ReplyTarget | undefined;
+  /** Already linked: let the member pick another Google account. */
+  readonly switching?: boolean | undefined;
+}
+
+/**
+ * One state record, in two stages. `confirm`: the address in the /link button, shown as a page that
+ * names the requester. `google`: after Continue, a new state bound to that browser (a digest of its
+ * cookie), which Google's callback must come back to; with a Discord sign-in required, Google is only
+ * offered once the signed-in Discord user is the requester.
+ */
 interface StateRecord {
   owner: string;
   verifier: string; // sealed
   switching: boolean;
   reply: { applicationId: string; token: string; expiresAt: number } | undefined; // token sealed
   createdAt: number;
+  requester: LinkRequester;
+  stage: 'confirm' | 'google';
+  browser?: string;
+  needsSignIn?: boolean;
+  signedIn?: boolean;
 }
 
+type Base = { owner: string; reply?: ReplyTarget };
+
 export type LinkOutcome =
-  | {
+  | (Base & {
       kind: 'linked';
-      owner: string;
       channel: LinkedChannel;
       previous: LinkedChannel | undefined;
-      reply?: ReplyTarget;
-    }
-  | { kind: 'denied'; owner: string; reply?: ReplyTarget }
-  | { kind: 'no_channel'; owner: string; reply?: ReplyTarget }
-  | { kind: 'missing_scope'; owner: string; reply?: ReplyTarget }
+      requester: LinkRequester;
+    })
+  | (Base & { kind: 'denied' })
+  | (Base & { kind: 'no_channel' })
+  | (Base & { kind: 'missing_scope' })
   | { kind: 'invalid_state' }
   | { kind: 'used_state' }
-  | { kind: 'missing_code'; owner: string; reply?: ReplyTarget }
-  | { kind: 'exchange_failed'; owner: string; reply?: ReplyTarget };
+  | (Base & { kind: 'missing_code' })
+  | (Base & { kind: 'exchange_failed' })
+  /** The browser signed in to Discord as someone else than the requester. */
+  | (Base & { kind: 'wrong_account'; requester: LinkRequester })
+  /** The Discord sign-in was cancelled or could not be confirmed with Discord. */
+  | (Base & { kind: 'signin_failed' })
+  /** Google's callback came to a browser that did not press Continue on the link page. */
+  | (Base & { kind: 'unconfirmed' });
+
+/** What pressing Continue on the link page leads to. */
+export type ConfirmResult =
+  | { kind: 'continue'; next: string; needsSignIn: boolean; requester: LinkRequester }
+  | { kind: 'used_state' }
+  | { kind: 'invalid_state' };
 
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const hashState = (state: string) => createHash('sha256').update(state).digest('base64url');
 const link = (publicUrl: string, state: string) => `${publicUrl}/link/${state}`;
+const digest = (browser: string) => createHash('sha256').update(browser).digest('base64url');
+const sameBrowser = (record: StateRecord, browser: string): boolean => {
+  const expected = Buffer.from(record.browser ?? '');
+  const actual = Buffer.from(digest(browser));
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+};
 
 export function createOAuth(
   config: Config,
@@ -104,7 +163,7 @@ export function createOAuth(
       : undefined;
 
   /** Creates a single-use state for `owner` and returns the short address to send them to. */
-  async function start(owner: string, reply: ReplyTarget | undefined, switching = false): Promise<string> {
+  async function start({ owner, requester, reply, switching = false }: StartOptions): Promise<string> {
     const state = randomBytes(32).toString('base64url'); // 256 bits
     const { codeVerifier } = await newClient().generateCodeVerifierAsync();
     const now = Date.now();
@@ -120,34 +179,125 @@ export function createOAuth(
           expiresAt: now + INTERACTION_TOKEN_MS,
         },
         createdAt: now,
+        requester,
+        stage: 'confirm',
       },
       STATE_TTL_MS,
     );
     return link(config.publicUrl, state);
   }
 
-  /** Google's authorization URL for a live state, or undefined when the state is unknown or expired. */
-  async function authorizationUrl(state: string): Promise<string | undefined> {
+  /** The link page's content for a live state; reading it consumes nothing. */
+  async function pending(state: string): Promise<PendingLink | undefined> {
     if (!STATE_PATTERN.test(state)) return undefined;
     const record = await states.get(hashState(state));
-    if (record === undefined) return undefined;
+    if (record?.stage !== 'confirm') return undefined;
+    return { owner: record.owner, requester: record.requester, switching: record.switching };
+  }
+
+  /**
+   * Continue on the link page: consumes the page's state once and opens the next one, bound to this
+   * browser. A forwarded Google address is then worthless in any other browser.
+   */
+  async function confirm(state: string, browser: string): Promise<ConfirmResult> {
+    if (!STATE_PATTERN.test(state)) return { kind: 'invalid_state' };
+    const hashed = hashState(state);
+    if ((await states.get(hashed))?.stage !== 'confirm') {
+      return (await usedStates.get(hashed)) ? { kind: 'used_state' } : { kind: 'invalid_state' };
+    }
+    const record = await states.take(hashed);
+    if (record === undefined) return { kind: 'used_state' };
+    await usedStates.set(hashed, true, 2 * STATE_TTL_MS);
+    const next = randomBytes(32).toString('base64url');
+    const needsSignIn = config.discord.clientSecret !== undefined;
+    await states.set(
+      hashState(next),
+      { ...record, stage: 'google', browser: digest(browser), needsSignIn, signedIn: false },
+      STATE_TTL_MS,
+    );
+    return { kind: 'continue', next, needsSignIn, requester: record.requester };
+  }
+
+  /** The record of a Google-stage state opened in this browser, or undefined. */
+  async function forBrowser(next: string, browser: string): Promise<StateRecord | undefined> {
+    if (!STATE_PATTERN.test(next)) return undefined;
+    const record = await states.get(hashState(next));
+    return record?.stage === 'google' && sameBrowser(record, browser) ? record : undefined;
+  }
+
+  /**
+   * The browser signed in with Discord as `userId`. The requester may go on to Google; anyone else
+   * ends the link here (the state is burned) and the outcome says so.
+   */
+  async function signedIn(
+    next: string,
+    browser: string,
+    userId: string,
+  ): Promise<{ kind: 'ok' } | { kind: 'invalid_state' } | { kind: 'refused'; outcome: LinkOutcome }> {
+    const record = await forBrowser(next, browser);
+    if (record === undefined) return { kind: 'invalid_state' };
+    if (record.requester.userId !== userId) {
+      const outcome = await end(next, (base, taken) => ({
+        kind: 'wrong_account',
+        ...base,
+        requester: taken.requester,
+      }));
+      logger.warn(
+        { owner: record.owner, requester: record.requester.userId, signedIn: userId },
+        'link opened by another discord account',
+      );
+      return { kind: 'refused', outcome };
+    }
+    await states.set(hashState(next), { ...record, signedIn: true }, STATE_TTL_MS);
+    return { kind: 'ok' };
+  }
+
+  /** Ends a Google-stage state without linking (the Discord sign-in failed): its outcome, once. */
+  async function abandon(next: string): Promise<LinkOutcome> {
+    if (!STATE_PATTERN.test(next)) return { kind: 'invalid_state' };
+    return end(next, (base) => ({ kind: 'signin_failed', ...base }));
+  }
+
+  async function end(
+    next: string,
+    outcome: (base: Base, record: StateRecord) => LinkOutcome,
+  ): Promise<LinkOutcome> {
+    const hashed = hashState(next);
+    const record = await states.take(hashed);
+    if (record === undefined) return { kind: 'invalid_state' };
+    await usedStates.set(hashed, true, 2 * STATE_TTL_MS);
+    const reply = openReply(record);
+    return outcome({ owner: record.owner, ...(reply ? { reply } : {}) }, record);
+  }
+
+  /**
+   * Google's authorization URL for a Google-stage state opened in this browser (and, when a Discord
+   * sign-in is required, signed in as the requester), or undefined.
+   */
+  async function authorizationUrl(next: string, browser: string): Promise<string | undefined> {
+    const record = await forBrowser(next, browser);
+    if (record === undefined || (record.needsSignIn && !record.signedIn)) return undefined;
     const verifier = unseal(key, record.owner, record.verifier);
     return newClient().generateAuthUrl({
       access_type: 'offline',
       prompt: record.switching ? 'select_account consent' : 'consent',
       include_granted_scopes: true,
       scope: [...SCOPES],
-      state,
+      state: next,
       code_challenge_method: CodeChallengeMethod.S256,
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     });
   }
 
-  /** Finishes a link from the callback's query. Consumes the state exactly once. */
-  async function complete(query: URLSearchParams): Promise<LinkOutcome> {
+  /**
+   * Finishes a link from the callback's query, in the browser that pressed Continue (`browser`: its
+   * cookie, undefined when it sent none). Consumes the state exactly once.
+   */
+  async function complete(query: URLSearchParams, browser: string | undefined): Promise<LinkOutcome> {
     const state = query.get('state') ?? '';
     if (!STATE_PATTERN.test(state)) return { kind: 'invalid_state' };
     const hashed = hashState(state);
+    if ((await states.get(hashed))?.stage === 'confirm') return { kind: 'invalid_state' };
     const record = await states.take(hashed);
     if (record === undefined) {
       return (await usedStates.get(hashed)) ? { kind: 'used_state' } : { kind: 'invalid_state' };
@@ -156,6 +306,12 @@ export function createOAuth(
     const { owner } = record;
     const reply = openReply(record);
     const base = { owner, ...(reply ? { reply } : {}) };
+    // Someone else's browser (a forwarded Google address), or a sign-in that skipped Discord's step:
+    // the code is never exchanged, so no grant exists.
+    if (browser === undefined || !sameBrowser(record, browser) || (record.needsSignIn && !record.signedIn)) {
+      logger.warn({ owner }, 'oauth callback from a browser that did not confirm the link');
+      return { kind: 'unconfirmed', ...base };
+    }
 
     if (query.get('error') === 'access_denied') return { kind: 'denied', ...base };
     const code = query.get('code');
@@ -208,7 +364,7 @@ export function createOAuth(
     // the same channel: Google revokes a whole grant, which would take the new token with it.
     if (previous && previous.channel.id !== channel.id) await revokeQuietly(previous.refreshToken);
     logger.info({ owner, channelId: channel.id, switched: previous !== undefined }, 'google account linked');
-    return { kind: 'linked', ...base, channel, previous: previous?.channel };
+    return { kind: 'linked', ...base, channel, previous: previous?.channel, requester: record.requester };
   }
 
   async function revokeQuietly(token: string | undefined): Promise<boolean> {
@@ -302,7 +458,19 @@ export function createOAuth(
   /** The linked channel (readable even when the tokens are not), or undefined. */
   const linked = (owner: string) => grants.channel(owner);
 
-  return { start, authorizationUrl, complete, withClient, requireGrant, unlink, linked };
+  return {
+    start,
+    pending,
+    confirm,
+    signedIn,
+    abandon,
+    authorizationUrl,
+    complete,
+    withClient,
+    requireGrant,
+    unlink,
+    linked,
+  };
 }
 
 export type OAuthService = ReturnType<typeof createOAuth>;
