@@ -136,6 +136,8 @@ export class DiscordOAuth {
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
       ? new URLSearchParams(raw.toString('utf8'))
       : new URLSearchParams();
+    // Recorded for tests, the client secret left out.
+    call.body = Object.fromEntries([...form].filter(([name]) => name !== 'client_secret'));
     if (!this.clientAuthenticated(req.headers.authorization, form)) {
       this.json(res, answer, 401, { error: 'invalid_client' });
       return true;
@@ -176,7 +178,7 @@ export class DiscordOAuth {
     sendHtml(
       res,
       200,
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Discord | Authorize access to your account</title></head><body>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Discord | Authorize access to your account</title></head><body>` +
         `<h1>An external application wants to access your Discord account</h1>` +
         `<p id="signed-in">Signed in as ${escapeHtml(user.global_name ?? user.username)} (@${escapeHtml(user.username)})</p>` +
         `<ul>${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` +
