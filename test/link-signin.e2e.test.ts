@@ -184,3 +184,19 @@ test('cancelling on Discord’s page, or Discord failing to confirm, links nothi
   assert.match(seen.html, /did not complete/);
   assert.doesNotMatch((await run(MOD, 'link')).content, /linked to/);
 });
+
+test('no Discord sign-in secret reaches a log line', () => {
+  const log = bot.lines.join('\n');
+  const secrets = [discord.oauth.clientSecret];
+  for (const call of discord.calls) {
+    if (call.path === '/oauth2/token' && call.method === 'POST') {
+      const form = (call.body ?? {}) as Record<string, string>;
+      secrets.push(form['code'] ?? '', form['code_verifier'] ?? '');
+    }
+    if (call.path === '/oauth2/authorize') secrets.push(call.query.get('state') ?? '');
+  }
+  assert.ok(secrets.filter((s) => s.length > 20).length >= 8, 'the test saw the secrets');
+  for (const secret of secrets.filter((s) => s.length > 20)) {
+    assert.ok(!log.includes(secret), `a secret appears in the log: ${secret.slice(0, 6)}…`);
+  }
+});
