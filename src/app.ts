@@ -14,6 +14,8 @@ import { createReviews } from './review/reviews.ts';
 import { discordReviewSurface } from './discord/review-card.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { oauthRoutes } from './http/oauth-routes.ts';
+import { linkBrowser } from './http/link-browser.ts';
+import { createDiscordSignIn } from './http/discord-oauth.ts';
 import { createClient, gatewayStatus } from './discord/client.ts';
 import { createDispatcher } from './discord/dispatcher.ts';
 import { loadCommands } from './discord/loader.ts';
@@ -162,15 +164,31 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   dispatch = createDispatcher(registry, ctx).dispatch;
 
-  const routes = oauthRoutes(
+  const { clientSecret } = config.discord;
+  const routes = oauthRoutes({
     oauth,
-    async (outcome) => {
+    browser: linkBrowser(config.publicUrl, config.tokenEncryptionKey.derive('link-browser')),
+    signIn:
+      clientSecret === undefined
+        ? undefined
+        : createDiscordSignIn({
+            applicationId: config.discord.applicationId,
+            clientSecret,
+            apiUrl: config.discord.apiUrl,
+            publicUrl: config.publicUrl,
+            key: config.tokenEncryptionKey,
+            store,
+            logger,
+            dispatcher: options.dispatcher,
+          }),
+    googleAuthUrl: config.google.authUrl,
+    onOutcome: async (outcome) => {
       const text = linkReplyText(outcome);
       if ('reply' in outcome && outcome.reply && text)
         await editOriginalReply(client, logger, outcome.reply, text);
     },
     logger,
-  );
+  });
   const health = { gateway: () => gatewayStatus(client), store: () => store.ping() };
   const http = await startHttpServer(config.httpPort, health, logger, routes);
   logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');

@@ -17,6 +17,11 @@ export interface Config {
     readonly apiUrl: string;
     /** host[:port] entries attachments may be fetched from; nothing else is ever fetched. */
     readonly cdnHosts: readonly string[];
+    /**
+     * DISCORD_CLIENT_SECRET: when set, a /link page also asks the browser to sign in with Discord and
+     * refuses anyone but the member who ran /link. Discord's OAuth2 pages are on DISCORD_API_URL's host.
+     */
+    readonly clientSecret: string | undefined;
   };
   readonly google: {
     readonly clientId: string;
@@ -174,6 +179,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     );
   }
 
+  // Optional; one word of Discord's URL-safe alphabet (Developer Portal → OAuth2 → Client Secret).
+  const clientSecret = read('DISCORD_CLIENT_SECRET');
+  if (clientSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(clientSecret)) {
+    problems.push(
+      'DISCORD_CLIENT_SECRET must be the client secret from the Discord Developer Portal → your application → OAuth2 (letters, digits, - and _).',
+    );
+  }
+
   let google: Config['google'] = { clientId: '', clientSecret: '', authUrl: '', tokenUrl: '', revokeUrl: '' };
   let youtubeApiUrl: string = DEFAULTS.YOUTUBE_API_URL;
   let youtubeFeedUrl: string = DEFAULTS.YOUTUBE_FEED_URL;
@@ -250,7 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     tokenKeySource = current.source;
   }
   return {
-    discord: { token, applicationId, guildId, apiUrl, cdnHosts },
+    discord: { token, applicationId, guildId, apiUrl, cdnHosts, clientSecret },
     google,
     youtubeApiUrl,
     youtubeFeedUrl,

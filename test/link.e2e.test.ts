@@ -3,12 +3,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { FakeDiscord, type InteractionHandle } from './fakes/discord.ts';
+import { FakeDiscord, type FakeUser, type InteractionHandle } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
 import { baseEnv, fakeEnv, freePort, startBot, type BotProcess } from './support/bot.ts';
+import { openLinkPage, pressContinue, TestBrowser } from './support/link.ts';
 
 const GUILD = { id: '800000000000000011', name: 'Creators', ownerId: '700000000000000011' };
-const ALICE = { id: '700000000000000012', username: 'alice' };
+const ALICE: FakeUser = { id: '700000000000000012', username: 'alice', global_name: 'Alice A.' };
 const BOB = { id: '700000000000000013', username: 'bob' };
 const CAROL = { id: '700000000000000014', username: 'carol' };
 
@@ -48,7 +49,7 @@ interface LinkReply {
   url: string;
 }
 
-async function runLink(user: typeof ALICE): Promise<LinkReply> {
+async function runLink(user: FakeUser): Promise<LinkReply> {
   const interaction = discord.sendCommand({ name: 'link', user, guildId: GUILD.id });
   secrets.add(interaction.token);
   const response = await interaction.response();
@@ -68,18 +69,30 @@ async function runLink(user: typeof ALICE): Promise<LinkReply> {
   return { interaction, content: data.content, url: button.url };
 }
 
-/** Follows the member's button through the bot and Google's consent back to the callback. */
-async function browse(url: string): Promise<{ callback: string; response: Response; html: string }> {
-  const toGoogle = await fetch(url, { redirect: 'manual' });
-  assert.equal(toGoogle.status, 302, `the short link redirects (got ${toGoogle.status})`);
-  const googleUrl = toGoogle.headers.get('location') ?? '';
+/** Opens the member's button in `browser` and presses Continue: the answer redirects to Google. */
+async function toGoogle(url: string, browser = new TestBrowser()): Promise<URL> {
+  const page = await openLinkPage(browser, url);
+  assert.equal(page.response.status, 200, `the link page answers (got ${page.response.status})`);
+  const next = await pressContinue(browser, url, page.token);
+  assert.equal(next.status, 303, `Continue redirects (got ${next.status})`);
+  const googleUrl = next.headers.get('location') ?? '';
   assert.ok(googleUrl.startsWith(google.authUrl), googleUrl);
+  secrets.add(new URL(googleUrl).searchParams.get('state') ?? '');
+  return new URL(googleUrl);
+}
+
+/** Follows the member's button through the bot's page and Google's consent back to the callback. */
+async function browse(
+  url: string,
+  browser = new TestBrowser(),
+): Promise<{ callback: string; response: Response; html: string }> {
+  const googleUrl = await toGoogle(url, browser);
   const consent = await fetch(googleUrl, { redirect: 'manual' });
   assert.equal(consent.status, 302);
   const callback = consent.headers.get('location') ?? '';
   const code = new URL(callback).searchParams.get('code');
   if (code) secrets.add(code);
-  const response = await fetch(callback, { redirect: 'manual' });
+  const response = await browser.fetch(callback);
   return { callback, response, html: await response.text() };
 }
 
@@ -89,8 +102,8 @@ test('a full link: private button, PKCE consent, success page naming the channel
   const link = await runLink(ALICE);
   assert.match(link.content, /choose your Google account/);
 
-  const toGoogle = await fetch(link.url, { redirect: 'manual' });
-  const auth = new URL(toGoogle.headers.get('location') ?? '');
+  const browser = new TestBrowser();
+  const auth = await toGoogle(link.url, browser);
   assert.equal(auth.searchParams.get('access_type'), 'offline');
   assert.equal(auth.searchParams.get('prompt'), 'consent');
   assert.equal(auth.searchParams.get('include_granted_scopes'), 'true');
@@ -98,12 +111,19 @@ test('a full link: private button, PKCE consent, success page naming the channel
   assert.match(auth.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
   assert.equal(auth.searchParams.get('scope'), 'https://www.googleapis.com/auth/youtube');
   assert.equal(auth.searchParams.get('redirect_uri'), `${publicUrl}/oauth/callback`);
-  assert.equal(auth.searchParams.get('state'), link.url.slice(link.url.lastIndexOf('/') + 1));
+  // Google gets a new state, bound to this browser: the button's own state was spent on Continue.
+  assert.match(auth.searchParams.get('state') ?? '', /^[A-Za-z0-9_-]{43}$/);
+  assert.notEqual(auth.searchParams.get('state'), link.url.slice(link.url.lastIndexOf('/') + 1));
 
-  const { response, html, callback } = await browse(link.url);
+  const consent = await fetch(auth, { redirect: 'manual' });
+  const callback = consent.headers.get('location') ?? '';
+  secrets.add(new URL(callback).searchParams.get('code') ?? '');
+  const response = await browser.fetch(callback);
+  const html = await response.text();
   assert.equal(response.status, 200);
   assert.match(html, /Your YouTube channel is linked/);
   assert.match(html, /Alice Makes Films/);
+  assert.match(html, /Discord account Alice A\. \(@alice\)/, 'the success page names the Discord account');
   const code = new URL(callback).searchParams.get('code') ?? '-';
   const state = new URL(callback).searchParams.get('state') ?? '-';
   assert.ok(!html.includes(code) && !html.includes(state), 'the code and state are not echoed');
@@ -119,11 +139,8 @@ test('a full link: private button, PKCE consent, success page naming the channel
 test('/link while linked names the channel and offers a switch; relinking to another channel replaces and revokes the old grant', async () => {
   const before = await runLink(ALICE);
   assert.match(before.content, /You are linked to \*\*Alice Makes Films\*\*/);
-  const toGoogle = await fetch(before.url, { redirect: 'manual' });
-  assert.match(
-    new URL(toGoogle.headers.get('location') ?? '').searchParams.get('prompt') ?? '',
-    /select_account/,
-  );
+  const switchPage = await openLinkPage(new TestBrowser(), before.url);
+  assert.equal(switchPage.response.status, 200, 'opening the page spends nothing');
 
   const second = google.addAccount({
     email: 'alice.brand@example.com',
@@ -131,7 +148,11 @@ test('/link while linked names the channel and offers a switch; relinking to ano
   });
   google.consent.account = second;
   const revokesBefore = google.requests.filter((r) => r.path === '/revoke').length;
-  const { response } = await browse(before.url);
+  const browser = new TestBrowser();
+  const auth = await toGoogle(before.url, browser);
+  assert.match(auth.searchParams.get('prompt') ?? '', /select_account/);
+  const consent = await fetch(auth, { redirect: 'manual' });
+  const response = await browser.fetch(consent.headers.get('location') ?? '');
   assert.equal(response.status, 200);
   const edited = await before.interaction.waitForOriginal((m) => /Linked to/.test(m.content ?? ''));
   assert.match(
@@ -230,9 +251,10 @@ test('a callback without a code, or with a permission unticked, links nothing an
   const gina = { id: '700000000000000018', username: 'gina' };
   google.consent.account = google.addAccount({ email: 'gina@example.com', channel: { title: 'Gina Games' } });
   const first = await runLink(gina);
-  const state = first.url.slice(first.url.lastIndexOf('/') + 1);
+  const browser = new TestBrowser();
+  const state = (await toGoogle(first.url, browser)).searchParams.get('state') ?? '';
   const tokenCalls = google.requests.filter((r) => r.path === '/token').length;
-  const noCode = await fetch(`${publicUrl}/oauth/callback?state=${state}`);
+  const noCode = await browser.fetch(`${publicUrl}/oauth/callback?state=${state}`);
   assert.equal(noCode.status, 400);
   assert.match(await noCode.text(), /did not complete the sign-in/);
   assert.equal(google.requests.filter((r) => r.path === '/token').length, tokenCalls, 'no token exchange');
@@ -252,8 +274,100 @@ test('a callback without a code, or with a permission unticked, links nothing an
   assert.doesNotMatch((await runLink(gina)).content, /linked to/);
 });
 
+test('the link page names the member, their server and "continue only if this is you"; opening it sends nobody to Google and spends nothing', async () => {
+  const henry = { id: '700000000000000021', username: 'henry', global_name: 'Henry H.' };
+  const link = await runLink(henry);
+  const consents = google.authRequests.length;
+  const browser = new TestBrowser();
+  const page = await openLinkPage(browser, link.url);
+  assert.equal(page.response.status, 200);
+  assert.equal(page.response.headers.get('location'), null, 'no redirect');
+  assert.match(page.html, /<h1>Is this you\?<\/h1>/);
+  assert.match(page.html, /Henry H\.<small>@henry<\/small>/, 'display name and username');
+  assert.match(page.html, /ran \/link in the server “Creators”/);
+  assert.match(page.html, /Continue only if this is you\./);
+  assert.match(page.html, /If someone sent you this link, close this page/);
+  assert.match(page.html, /<img src="https:\/\/cdn\.discordapp\.com\/embed\/avatars\/\d\.png" alt="">/);
+  assert.match(page.html, /<form method="post" action="\/link\/[A-Za-z0-9_-]{43}">/);
+  assert.match(page.html, /<button type="submit">Continue to Google<\/button>/);
+  const csp = page.response.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /img-src https:\/\/cdn\.discordapp\.com;/, 'images from Discord’s CDN only');
+  assert.match(csp, new RegExp(`form-action 'self' ${new URL(google.authUrl).origin};`));
+  assert.equal(page.response.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(page.response.headers.get('cache-control'), 'no-store');
+  assert.match(page.response.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Lax/);
+
+  // Opened again, elsewhere: the same page; nothing went to Google, the reply is unchanged.
+  assert.equal((await openLinkPage(new TestBrowser(), link.url)).response.status, 200);
+  assert.equal(google.authRequests.length, consents, 'no consent request was made');
+  assert.doesNotMatch(link.interaction.original()?.content ?? '', /Linked/);
+
+  const auth = await toGoogle(link.url, browser);
+  assert.equal(auth.origin, new URL(google.authUrl).origin);
+  assert.equal((await openLinkPage(new TestBrowser(), link.url)).response.status, 400, 'Continue spent it');
+});
+
+test('a display name made of HTML is shown as text', async () => {
+  const mallory = {
+    id: '700000000000000022',
+    username: 'mallory',
+    global_name: '<img src=x onerror=alert(1)>Mal"lory</main><script>alert(2)</script>',
+  };
+  const link = await runLink(mallory);
+  const { html } = await openLinkPage(new TestBrowser(), link.url);
+  assert.ok(!html.includes('<img src=x'), 'no injected image');
+  assert.ok(!html.includes('<script>'), 'no injected script');
+  assert.ok(
+    html.includes(
+      '&#60;img src=x onerror=alert(1)&#62;Mal&#34;lory&#60;/main&#62;&#60;script&#62;alert(2)&#60;/script&#62;',
+    ),
+  );
+});
+
+test('a Google address forwarded to someone else links nothing: the callback needs the browser that pressed Continue', async () => {
+  const ivan = { id: '700000000000000023', username: 'ivan' };
+  const victim = google.addAccount({ email: 'victim@example.com', channel: { title: 'Victim Vlogs' } });
+  const link = await runLink(ivan);
+  // Ivan presses Continue himself and sends the Google address on.
+  const auth = await toGoogle(link.url, new TestBrowser());
+  google.consent.account = victim;
+  const consent = await fetch(auth, { redirect: 'manual' });
+  const callback = consent.headers.get('location') ?? '';
+  secrets.add(new URL(callback).searchParams.get('code') ?? '');
+  const tokenCalls = google.requests.filter((r) => r.path === '/token').length;
+  const response = await new TestBrowser().fetch(callback);
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /did not start in this browser/);
+  assert.equal(
+    google.requests.filter((r) => r.path === '/token').length,
+    tokenCalls,
+    'the code is never exchanged',
+  );
+  const edited = await link.interaction.waitForOriginal((m) => /nothing was linked/.test(m.content ?? ''));
+  assert.match(edited.content ?? '', /did not finish in the browser that opened your link/);
+  assert.doesNotMatch((await runLink(ivan)).content, /linked to/);
+});
+
+test('Continue without the page’s cookie or token is refused, and the link stays usable', async () => {
+  const judy = { id: '700000000000000024', username: 'judy' };
+  const link = await runLink(judy);
+  const browser = new TestBrowser();
+  const page = await openLinkPage(browser, link.url);
+  // Another site's form: the browser sends no SameSite=Lax cookie with a cross-site POST.
+  const crossSite = await pressContinue(new TestBrowser(), link.url, page.token);
+  assert.equal(crossSite.status, 403);
+  assert.match(await crossSite.text(), /open the link again/i);
+  // A token for this state from another browser, and no token at all.
+  const other = new TestBrowser();
+  const otherPage = await openLinkPage(other, link.url);
+  assert.equal((await pressContinue(browser, link.url, otherPage.token)).status, 403);
+  assert.equal((await pressContinue(browser, link.url, '')).status, 403);
+  assert.equal((await pressContinue(browser, link.url, page.token)).status, 303, 'still usable by its page');
+});
+
 test('/unlink revokes at Google and forgets; a failed revocation still forgets and says so', async () => {
-  const unlink = async (user: typeof ALICE) => {
+  const unlink = async (user: FakeUser) => {
     const interaction = discord.sendCommand({ name: 'unlink', user, guildId: GUILD.id });
     const response = await interaction.response();
     assert.equal(response.type, 5, 'deferred: revocation is a network call');

@@ -38,10 +38,27 @@ after(async () => {
   await google.close();
 });
 
-/** Runs the browser part: short link → Google consent → the callback's query. */
+/** The browser's cookie: every step after the link page must come from it. */
+const BROWSER = randomBytes(32).toString('base64url');
+const start = (owner: string) =>
+  oauth.start({
+    owner,
+    requester: {
+      userId: '700000000000000099',
+      username: owner,
+      displayName: owner,
+      avatarUrl: undefined,
+      guildName: undefined,
+    },
+  });
+const stateOf = (link: string) => link.slice(link.lastIndexOf('/') + 1);
+
+/** Runs the browser part: the link page's Continue → Google consent → the callback's query. */
 async function consent(link: string): Promise<URLSearchParams> {
-  const state = link.slice(link.lastIndexOf('/') + 1);
-  const authUrl = await oauth.authorizationUrl(state);
+  const confirmed = await oauth.confirm(stateOf(link), BROWSER);
+  assert.equal(confirmed.kind, 'continue');
+  const authUrl =
+    confirmed.kind === 'continue' ? await oauth.authorizationUrl(confirmed.next, BROWSER) : undefined;
   assert.ok(authUrl, 'a live state has an authorization URL');
   const response = await fetch(authUrl, { redirect: 'manual' });
   return new URL(response.headers.get('location') ?? '').searchParams;
@@ -50,7 +67,7 @@ async function consent(link: string): Promise<URLSearchParams> {
 async function linkAs(owner: string, title: string) {
   const account = google.addAccount({ email: `${owner}@example.com`, channel: { title } });
   google.consent.account = account;
-  const outcome = await oauth.complete(await consent(await oauth.start(owner, undefined)));
+  const outcome = await oauth.complete(await consent(await start(owner)), BROWSER);
   assert.equal(outcome.kind, 'linked');
   return account;
 }
@@ -58,11 +75,12 @@ async function linkAs(owner: string, title: string) {
 test('a state older than 10 minutes is refused', async () => {
   mock.timers.enable({ apis: ['Date'], now: Date.now() });
   try {
-    const link = await oauth.start('expired-user', undefined);
-    const query = await consent(link);
+    const unopened = await start('expired-user');
+    const query = await consent(await start('expired-user'));
     mock.timers.tick(10 * 60 * 1000 + 1);
-    assert.equal(await oauth.authorizationUrl(link.slice(link.lastIndexOf('/') + 1)), undefined);
-    assert.deepEqual(await oauth.complete(query), { kind: 'invalid_state' });
+    assert.equal(await oauth.pending(stateOf(unopened)), undefined);
+    assert.equal(await oauth.authorizationUrl(query.get('state') ?? '', BROWSER), undefined);
+    assert.deepEqual(await oauth.complete(query, BROWSER), { kind: 'invalid_state' });
   } finally {
     mock.timers.reset();
   }
@@ -146,11 +164,11 @@ test('an unlinked member is told to run /link', async () => {
 
 test('a link that fails after the code exchange stores nothing and revokes the new grant at Google', async () => {
   google.consent.account = google.addAccount({ email: 'flaky@example.com', channel: { title: 'Flaky' } });
-  const query = await consent(await oauth.start('flaky-user', undefined));
+  const query = await consent(await start('flaky-user'));
   const revokes = google.requests.filter((r) => r.path === '/revoke').length;
   google.fail({ method: 'GET', path: /\/youtube\/v3\/channels/ }, { status: 500 }, 10);
   try {
-    const outcome = await oauth.complete(query);
+    const outcome = await oauth.complete(query, BROWSER);
     assert.equal(outcome.kind, 'exchange_failed');
   } finally {
     google.clearFaults();

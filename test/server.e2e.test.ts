@@ -6,7 +6,7 @@ import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle, FakeAccount } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
 import { startWorld, type TestApp, type World } from './support/app.ts';
-import { linkMember } from './support/link.ts';
+import { linkMember, openLinkPage, pressContinue, TestBrowser } from './support/link.ts';
 import { mp4Bytes, sha256 } from './support/media.ts';
 
 const GUILD = '800000000000000061';
@@ -106,9 +106,11 @@ test('only Manage Server links the server channel, even when Discord lets others
   };
   assert.match(data.content, /the Google account and YouTube channel the server will use/);
   google.consent.account = serverAccount;
-  const toGoogle = await fetch(data.components[0]?.components[0]?.url ?? '', { redirect: 'manual' });
-  const consent = await fetch(toGoogle.headers.get('location') ?? '', { redirect: 'manual' });
-  assert.equal((await fetch(consent.headers.get('location') ?? '')).status, 200);
+  const url = data.components[0]?.components[0]?.url ?? '';
+  const browser = new TestBrowser();
+  const page = await openLinkPage(browser, url);
+  const done = await browser.follow(await pressContinue(browser, url, page.token), url);
+  assert.equal(done.response.status, 200);
   const edited = await link.waitForOriginal((m) => /now linked/.test(m.content ?? ''));
   assert.match(edited.content ?? '', /The server is now linked to \*\*Community Channel\*\*/);
   const registered = (await import('../src/discord/loader.ts')).loadCommands().find(1, 'server');

@@ -23,6 +23,13 @@ export function linkReplyText(outcome: LinkOutcome): string | undefined {
     case 'missing_code':
     case 'exchange_failed':
       return 'Google did not complete the sign-in, so nothing was linked. Run /link to try again.';
+    case 'wrong_account':
+      // Not naming who opened it: the member who ran /link may have sent it to someone on purpose.
+      return 'Your link was opened by a different Discord account, so nothing was linked. Run /link again and open the button yourself.';
+    case 'signin_failed':
+      return 'The Discord sign-in on the link page did not complete, so nothing was linked. Run /link to try again.';
+    case 'unconfirmed':
+      return 'The Google sign-in did not finish in the browser that opened your link, so nothing was linked. Run /link again and do every step in one browser.';
     case 'invalid_state':
     case 'used_state':
       return undefined;

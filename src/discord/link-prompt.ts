@@ -8,6 +8,20 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { Context } from '../context.ts';
+import type { LinkRequester } from '../google/oauth.ts';
+
+/** Who ran the command, as the link page shows them (the member's name and picture in this server). */
+export function requesterOf(interaction: ChatInputCommandInteraction): LinkRequester {
+  const member = interaction.inCachedGuild() ? interaction.member : undefined;
+  const shown = member ?? interaction.user;
+  return {
+    userId: interaction.user.id,
+    username: interaction.user.username,
+    displayName: member?.displayName ?? interaction.user.displayName,
+    avatarUrl: shown.displayAvatarURL({ extension: 'png', size: 128 }),
+    guildName: interaction.guild?.name,
+  };
+}
 
 export async function replyWithLinkButton(
   interaction: ChatInputCommandInteraction,
@@ -16,17 +30,18 @@ export async function replyWithLinkButton(
   whose: 'your' | "the server's",
 ): Promise<void> {
   const current = await ctx.oauth.linked(owner);
-  const url = await ctx.oauth.start(
+  const url = await ctx.oauth.start({
     owner,
-    { applicationId: interaction.applicationId, token: interaction.token },
-    current !== undefined,
-  );
+    requester: requesterOf(interaction),
+    reply: { applicationId: interaction.applicationId, token: interaction.token },
+    switching: current !== undefined,
+  });
   const Whose = whose === 'your' ? 'Your' : "The server's";
   const content = !current
     ? (whose === 'your'
         ? 'Open the button below, choose your Google account and YouTube channel, and allow access. '
         : 'Open the button below, choose the Google account and YouTube channel the server will use, and allow access. ') +
-      'The button works once, for 10 minutes; this message will say when you are linked.'
+      'The button works once, for 10 minutes, and only for you: its page names you. This message will say when you are linked.'
     : current.broken
       ? `${Whose} link to **${current.channel.title}** expired. Open the button below to link again.`
       : `${whose === 'your' ? 'You are' : 'The server is'} linked to **${current.channel.title}**. To switch to another channel or Google account, ` +

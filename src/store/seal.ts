@@ -3,7 +3,7 @@
 // names the key that sealed it (a key id: the first 8 hex characters of SHA-256 over the key), so a
 // key can be rotated: the previous key still opens what it sealed, and callers re-seal those records
 // under the current key when `open` says they are stale.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 const VERSION = 'v2';
 /** Records from before key ids: `v1.<nonce>.<ciphertext>.<tag>`; they open with the current or the previous key. */
@@ -38,6 +38,11 @@ export class Keyring {
     const distinct = previous !== undefined && !previous.equals(current);
     this.#previous = distinct ? previous : undefined;
     this.previousId = distinct ? keyId(previous) : undefined;
+  }
+
+  /** A secret derived from the current key for another purpose (a MAC key), never the key itself. */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#current).update(`tubebridge derive: ${purpose}`).digest();
   }
 
   /** Seals `plaintext` for `owner` under the current key: `v2.<kid>.<nonce>.<ciphertext>.<tag>`. */

@@ -1,6 +1,7 @@
 // The real discord.js (and undici for the CDN) against the Discord fake: no mocks.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createInflate, constants as zlibConstants } from 'node:zlib';
 import { request } from 'undici';
@@ -615,5 +616,103 @@ test('gateway: wrong token closes 4004; zlib-stream compression works; v9 is ref
   } finally {
     ws.close(1000);
     await once(ws, 'close');
+  }
+});
+
+test('OAuth2: consent redirects with code and state; the token endpoint checks client, redirect and PKCE; users/@me takes the Bearer token', async () => {
+  const redirect = 'http://127.0.0.1:9/oauth/discord/callback';
+  fake.oauth.redirectUris.add(redirect);
+  fake.oauth.consent.user = MEMBER;
+  const origin = new URL(fake.apiUrl).origin;
+  const verifier = 'v'.repeat(50);
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const authorize = (query: Record<string, string>) =>
+    request(`${origin}/oauth2/authorize?${new URLSearchParams(query).toString()}`);
+  const base = {
+    response_type: 'code',
+    client_id: fake.applicationId,
+    scope: 'identify',
+    redirect_uri: redirect,
+    state: 's1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  };
+  const unregistered = await authorize({ ...base, redirect_uri: 'http://127.0.0.1:9/elsewhere' });
+  assert.equal(unregistered.statusCode, 400);
+  assert.match(await unregistered.body.text(), /Invalid OAuth2 redirect_uri/);
+  const codeFor = async () => {
+    const answer = await authorize(base);
+    await answer.body.dump();
+    assert.equal(answer.statusCode, 302);
+    const back = new URL(String(answer.headers['location']));
+    assert.equal(back.searchParams.get('state'), 's1');
+    return back.searchParams.get('code') ?? '';
+  };
+  const token = (form: Record<string, string>, auth = `${fake.applicationId}:${fake.oauth.clientSecret}`) =>
+    request(`${fake.apiUrl}/v10/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(auth).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+  const exchange = (code: string, codeVerifier = verifier) => ({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirect,
+    code_verifier: codeVerifier,
+  });
+
+  const wrongSecret = await token(exchange(await codeFor()), `${fake.applicationId}:nope`);
+  assert.equal(wrongSecret.statusCode, 401);
+  assert.deepEqual(await wrongSecret.body.json(), { error: 'invalid_client' });
+  const wrongVerifier = await token(exchange(await codeFor(), 'w'.repeat(50)));
+  assert.equal(wrongVerifier.statusCode, 400);
+  assert.deepEqual(await wrongVerifier.body.json(), {
+    error: 'invalid_grant',
+    error_description: 'Invalid "code_verifier" in request.',
+  });
+
+  const code = await codeFor();
+  const granted = await token(exchange(code));
+  assert.equal(granted.statusCode, 200);
+  const body = (await granted.body.json()) as Record<string, unknown>;
+  assert.equal(body['token_type'], 'Bearer');
+  assert.equal(body['scope'], 'identify');
+  const again = await token(exchange(code));
+  assert.equal(again.statusCode, 400, 'a code works once');
+  await again.body.dump();
+
+  const me = await request(`${fake.apiUrl}/v10/users/@me`, {
+    headers: { authorization: `Bearer ${String(body['access_token'])}` },
+  });
+  assert.equal(me.statusCode, 200);
+  assert.equal(((await me.body.json()) as { id: string }).id, MEMBER.id);
+  const revoked = await request(`${fake.apiUrl}/v10/oauth2/token/revoke`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${fake.applicationId}:${fake.oauth.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token: String(body['access_token']) }).toString(),
+  });
+  assert.equal(revoked.statusCode, 200);
+  await revoked.body.dump();
+  const after = await request(`${fake.apiUrl}/v10/users/@me`, {
+    headers: { authorization: `Bearer ${String(body['access_token'])}` },
+  });
+  assert.equal(after.statusCode, 401);
+  assert.deepEqual(await after.body.json(), { message: '401: Unauthorized', code: 0 });
+
+  fake.oauth.consent.mode = 'deny';
+  try {
+    const denied = await authorize(base);
+    await denied.body.dump();
+    const back = new URL(String(denied.headers['location']));
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.equal(back.searchParams.get('state'), 's1');
+  } finally {
+    fake.oauth.consent.mode = 'auto';
   }
 });

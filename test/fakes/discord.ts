@@ -10,6 +10,7 @@ export { GeneratedContent } from './discord/cdn.ts';
 import { Gateway } from './discord/gateway.ts';
 import { Interactions, type InteractionState } from './discord/interactions.ts';
 import { Rest, takeInjection, type Injection } from './discord/rest.ts';
+import { DiscordOAuth } from './discord/oauth.ts';
 import { Store, type StoredCommand } from './discord/store.ts';
 import type {
   ButtonOptions,
@@ -95,6 +96,8 @@ export class FakeDiscord {
   readonly cdnHost: string;
   /** Every REST and CDN request in arrival order, with the status the fake answered. */
   readonly calls: RecordedCall[] = [];
+  /** OAuth2 ("Sign in with Discord"): the client secret, registered redirects, who consents and how. */
+  readonly oauth: DiscordOAuth;
   /** CDN fault switches: `ignoreRange` answers 200 to Range requests; `dropAfterBytes` cuts the next GET body. */
   readonly cdn: { ignoreRange: boolean; dropAfterBytes: number | null };
 
@@ -169,7 +172,11 @@ export class FakeDiscord {
       calls: this.calls,
       injections: this.injections,
     });
-    parts.setRestHandler(rest.handle);
+    const oauth = new DiscordOAuth(store, this.calls, this.injections);
+    this.oauth = oauth;
+    parts.setRestHandler(async (req, res) => {
+      if (!(await oauth.handle(req, res))) await rest.handle(req, res);
+    });
     parts.setCdnHandler(async (req, res) => {
       await readBody(req);
       const url = new URL(req.url ?? '/', 'http://cdn.invalid');

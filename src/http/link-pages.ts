@@ -1,0 +1,186 @@
+// The pages of the link flow: the page that names who asks before anything happens, and one page per
+// outcome. Every value a member chose (display names, server names) is escaped by renderPage.
+import type { LinkOutcome, LinkRequester, PendingLink } from '../google/oauth.ts';
+import { CREATE_CHANNEL_URL } from '../discord/link-messages.ts';
+import type { PageContent } from './pages.ts';
+
+const named = (r: LinkRequester) => `${r.displayName} (@${r.username})`;
+const quoted = (name: string | undefined) => (name === undefined ? '' : `“${name}”`);
+
+export const EXPIRED: PageContent = {
+  tone: 'error',
+  title: 'This link has expired',
+  paragraphs: ['Sign-in links work once, for 10 minutes. Run /link in Discord to get a new one.'],
+};
+
+export function outcomePage(outcome: LinkOutcome): { status: number; content: PageContent } {
+  switch (outcome.kind) {
+    case 'linked': {
+      const who = named(outcome.requester);
+      const server = outcome.owner.startsWith('guild:');
+      return {
+        status: 200,
+        content: {
+          tone: 'ok',
+          title: server ? "The server's YouTube channel is linked" : 'Your YouTube channel is linked',
+          channel: outcome.channel,
+          paragraphs: server
+            ? [
+                `It is now the channel of the Discord server ${quoted(outcome.requester.guildName)}, linked by the Discord account ${who}.`,
+                'Moderators can now act as it in Discord with account: server.',
+              ]
+            : [
+                `It is now linked to the Discord account ${who}.`,
+                'The bot can now upload to this channel and manage its playlists when you ask it to in Discord.',
+              ],
+        },
+      };
+    }
+    case 'denied':
+      return {
+        status: 403,
+        content: {
+          tone: 'info',
+          title: 'Nothing was linked',
+          paragraphs: [
+            "You did not allow access on Google's page. Run /link in Discord whenever you want to try again.",
+          ],
+        },
+      };
+    case 'no_channel':
+      return {
+        status: 403,
+        content: {
+          tone: 'error',
+          title: 'This Google account has no YouTube channel',
+          paragraphs: [
+            `Create a channel at ${CREATE_CHANNEL_URL} (or choose another account), then run /link in Discord again.`,
+          ],
+        },
+      };
+    case 'missing_scope':
+      return {
+        status: 403,
+        content: {
+          tone: 'error',
+          title: 'A permission was not granted',
+          paragraphs: [
+            "The bot needs permission to manage your YouTube videos and playlists. Run /link in Discord again and leave every box ticked on Google's page.",
+          ],
+        },
+      };
+    case 'used_state':
+      return {
+        status: 400,
+        content: {
+          tone: 'error',
+          title: 'This link was already used',
+          paragraphs: ['Each sign-in link works once. Run /link in Discord to get a new one.'],
+        },
+      };
+    case 'invalid_state':
+      return { status: 400, content: EXPIRED };
+    case 'missing_code':
+      return {
+        status: 400,
+        content: {
+          tone: 'error',
+          title: 'Google did not complete the sign-in',
+          paragraphs: ['Nothing was linked. Run /link in Discord to try again.'],
+        },
+      };
+    case 'wrong_account':
+      return wrongAccount(outcome.requester, undefined);
+    case 'signin_failed':
+      return {
+        status: 403,
+        content: {
+          tone: 'error',
+          title: 'The Discord sign-in did not complete',
+          paragraphs: [
+            'Nothing was linked, and this link no longer works. Run /link in Discord to try again.',
+          ],
+        },
+      };
+    case 'unconfirmed':
+      return {
+        status: 400,
+        content: {
+          tone: 'error',
+          title: 'This sign-in did not start in this browser',
+          paragraphs: [
+            'Nothing was linked. Open the button of your own /link reply in Discord and do every step in the same browser.',
+            'If someone sent you this address, close this page.',
+          ],
+        },
+      };
+    case 'exchange_failed':
+      return {
+        status: 502,
+        content: {
+          tone: 'error',
+          title: 'Google did not complete the sign-in',
+          paragraphs: [
+            'The sign-in could not be confirmed with Google, so nothing was linked. Run /link in Discord to try again.',
+          ],
+        },
+      };
+  }
+}
+
+/** The page a /link button opens: who asks, for which channel, and "continue only if this is you". */
+export function confirmPage(
+  link: PendingLink,
+  form: { action: string; token: string; signIn: boolean; targets: readonly string[] },
+): PageContent {
+  const { requester } = link;
+  const server = link.owner.startsWith('guild:');
+  const where = requester.guildName === undefined ? '' : ` in the server ${quoted(requester.guildName)}`;
+  return {
+    tone: 'info',
+    title: 'Is this you?',
+    account: requester,
+    paragraphs: [
+      server
+        ? `This Discord account ran /server link${where}. Continuing links the YouTube channel you choose on Google's page as that server's channel: its moderators can then upload, edit and delete videos on it.`
+        : `This Discord account ran /link${where}. Continuing links the YouTube channel you choose on Google's page to this Discord account: whoever owns it can then upload, edit and delete videos on that channel.`,
+      ...(form.signIn
+        ? [`Next, Discord asks you to sign in: only ${named(requester)} can go on to Google.`]
+        : []),
+    ],
+    warning: `Continue only if this is you. If someone sent you this link, close this page: nothing happens unless you continue.`,
+    form: {
+      action: form.action,
+      fields: { token: form.token },
+      button: form.signIn ? 'Sign in with Discord to continue' : 'Continue to Google',
+      targets: form.targets,
+    },
+  };
+}
+
+/** The browser signed in to Discord as someone other than the member who ran /link. */
+export function wrongAccount(
+  requester: LinkRequester,
+  signedIn: { username: string } | undefined,
+): { status: number; content: PageContent } {
+  return {
+    status: 403,
+    content: {
+      tone: 'error',
+      title: 'This link belongs to another Discord account',
+      paragraphs: [
+        `It was made for ${named(requester)}${signedIn ? `, but you signed in to Discord as @${signedIn.username}` : ''}. Nothing was linked, and this link no longer works.`,
+        'To link your own YouTube channel, run /link in Discord yourself.',
+      ],
+    },
+  };
+}
+
+/** The Continue form did not come from this page in this browser: nothing is consumed. */
+export const NOT_CONFIRMED: PageContent = {
+  tone: 'error',
+  title: 'Please open the link again',
+  paragraphs: [
+    "This page could not be confirmed in this browser (it needs the bot's cookie for this site). Open the button in Discord again; nothing was linked.",
+  ],
+};
