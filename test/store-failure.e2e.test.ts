@@ -253,3 +253,14 @@ test('a save while the upload index cannot be read shrinks nothing: after the st
     'the failed resume at start is in the log',
   );
 });
+
+test('an /unlink whose read of the Google link fails keeps the link, instead of forgetting it unrevoked', async () => {
+  let reads = 0;
+  // The first read (which channel) answers, the second (the tokens, to revoke them at Google) fails.
+  control.fault = (op, key) => op === 'get' && key.endsWith(`:grant:${BOB.id}`) && ++reads === 2;
+  const interaction = discord.sendCommand({ name: 'unlink', user: BOB, guildId: GUILD });
+  const reply = await interaction.waitForOriginal((m) => (m.content ?? '') !== '', 10_000);
+  control.fault = undefined;
+  assert.match(reply.content ?? '', STORE_DOWN);
+  assert.ok(await bot.app.ctx.oauth.linked(BOB.id), 'Bob is still linked, and his grant still works');
+});

@@ -189,7 +189,7 @@ export function createOAuth(
         await revokeQuietly(refreshToken);
         return { kind: 'no_channel', ...base };
       }
-      previous = await grants.get(owner).catch(() => undefined);
+      previous = await grants.get(owner).catch(unreadableAsNone);
       await grants.save({
         owner,
         channel,
@@ -292,7 +292,7 @@ export function createOAuth(
   async function unlink(owner: string): Promise<{ channel: LinkedChannel; revoked: boolean } | undefined> {
     const linked = await grants.channel(owner);
     if (linked === undefined) return undefined;
-    const grant = await grants.get(owner).catch(() => undefined);
+    const grant = await grants.get(owner).catch(unreadableAsNone);
     const revoked = grant ? await revokeQuietly(grant.refreshToken) : false;
     await grants.delete(owner);
     logger.info({ owner, revoked }, 'google account unlinked');
@@ -306,6 +306,12 @@ export function createOAuth(
 }
 
 export type OAuthService = ReturnType<typeof createOAuth>;
+
+/** A grant the key cannot open counts as none; anything else (the store not answering) stops the caller. */
+function unreadableAsNone(error: unknown): undefined {
+  if (error instanceof UnreadableGrantError) return undefined;
+  throw error;
+}
 
 function httpStatus(error: unknown): number | undefined {
   const response = (error as { response?: { status?: unknown } } | undefined)?.response;
