@@ -185,6 +185,12 @@ test('a claim that cannot be read is not announced; after recovery every video i
   assert.deepEqual(announced(), [`https://youtu.be/${first.id}`], 'nothing posted without its claim');
   assert.equal((late as Error | undefined)?.name, 'StoreError', 'the late report failed instead of passing');
 
+  // Then the whole store goes: the polls keep running (and failing) without giving up.
+  control.fault = everything;
+  const failures = control.failures;
+  await waitFor(() => (control.failures > failures + 5 ? true : undefined), 'polls during the outage');
+  assert.equal(announced().length, 1);
+
   control.fault = undefined;
   await waitFor(() => (announced().length > 1 ? true : undefined), 'the video missed during the outage');
   await polls(3);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createStore, type Store } from '../src/store/index.ts';
 import { createLogger } from '../src/logger.ts';
+import { classifyError } from '../src/errors.ts';
 import { createQuota } from '../src/google/quota.ts';
 import { jobRepository, type JobRecord } from '../src/uploads/records.ts';
 import { everything, readsOf, storeSwitch, type StoreSwitch } from './support/faulty-store.ts';
@@ -165,3 +166,27 @@ function job(id: string): JobRecord {
     updatedAt: 0,
   };
 }
+
+test('a store failure, even wrapped in another error, reads as one sentence with a reference', async () => {
+  const { store, control } = await faultyStore();
+  control.fault = everything;
+  const failure = await store
+    .collection('things')
+    .get('a')
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  for (const error of [failure, new Error('upload step failed', { cause: failure })]) {
+    const classified = classifyError(error);
+    assert.equal(classified.kind, 'store');
+    assert.match(
+      classified.message,
+      /^The bot's storage is not answering right now, so I could not finish this — please try again in a minute \(reference E[A-Z2-9]{7}\)\.$/,
+    );
+    assert.ok(classified.referenceId && classified.message.includes(classified.referenceId));
+    assert.deepEqual(classified.detail, { storeOperation: 'read', storeCollection: 'things' });
+  }
+  control.fault = undefined;
+  await store.close();
+});
