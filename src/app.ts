@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createStore } from './store/index.ts';
+import { createStore, type StoreOptions } from './store/index.ts';
 import { grantRepository } from './store/grants.ts';
 import { createOAuth } from './google/oauth.ts';
 import { createCatalog } from './google/catalog.ts';
@@ -35,6 +35,11 @@ export interface AppOptions {
   readonly dispatcher?: Dispatcher;
   /** Announcement timings (tests poll often and move the clock with the Google fake's). */
   readonly announce?: { readonly pollIntervalMs?: number; readonly now?: () => number };
+  /**
+   * Store plumbing (tests wrap the real adapter in one that fails on command), and how soon work that
+   * found the store down at start (resuming uploads) tries again: 30 s by default.
+   */
+  readonly store?: StoreOptions & { readonly retryMs?: number };
 }
 
 export interface App {
@@ -51,7 +56,7 @@ export interface App {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await createStore(config.storeUrl, logger);
+  const store = await createStore(config.storeUrl, logger, options.store);
   const quota = createQuota(store, config.quota);
   const settings = settingsRepository(store);
   const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger, quota);
@@ -194,6 +199,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');
 
   let stopped = false;
+  // A store that does not answer at start must not lose the unfinished uploads: try again until it does.
+  let resumeTimer: NodeJS.Timeout | undefined;
+  const resume = async (): Promise<void> => {
+    try {
+      const resumed = await uploads.resume();
+      if (resumed > 0) logger.info({ resumed }, 'unfinished uploads resumed');
+    } catch (error) {
+      logger.error({ err: error }, 'unfinished uploads could not be read from the store; trying again');
+      if (!stopped) resumeTimer = setTimeout(() => void resume(), options.store?.retryMs ?? 30_000);
+    }
+  };
   return {
     client,
     ctx,
@@ -201,13 +217,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     async start() {
       await client.login(config.discord.token);
-      const resumed = await uploads.resume();
-      if (resumed > 0) logger.info({ resumed }, 'unfinished uploads resumed');
+      await resume();
       await announcer.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearTimeout(resumeTimer);
       await uploads.stop();
       await announcer.stop();
       await client.destroy();

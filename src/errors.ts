@@ -11,8 +11,25 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The store did not answer a read or a write (a database down, a disk failing, a write it refused). Never
+ * "nothing there": whoever called must stop instead of acting on a value it does not have.
+ */
+export class StoreError extends Error {
+  readonly operation: 'read' | 'write' | 'delete';
+  /** The collection (a key prefix), never the key: keys may be derived from secrets. */
+  readonly collection: string;
+  constructor(operation: StoreError['operation'], collection: string, options?: ErrorOptions) {
+    super(`The bot's storage did not answer a ${operation} of ${collection}.`, options);
+    this.name = 'StoreError';
+    this.operation = operation;
+    this.collection = collection;
+  }
+}
+
 export type ErrorKind =
   | 'user'
+  | 'store'
   | 'quota'
   | 'rate_limited'
   | 'auth_revoked'
@@ -188,9 +205,30 @@ export function isNetworkError(error: unknown): boolean {
   return typeof code === 'string' && NETWORK_CODES.has(code);
 }
 
+/** The StoreError behind `error`, if a store failure is what stopped the work (looked for along `cause`). */
+export function storeErrorIn(error: unknown): StoreError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (current instanceof StoreError) return current;
+    current = asRecord(current)?.['cause'];
+  }
+  return undefined;
+}
+
 /** Turns any thrown value into what the member sees and what the log records. */
 export function classifyError(error: unknown): Classified {
   if (error instanceof UserError) return { kind: 'user', message: error.message, detail: {} };
+  const storeError = storeErrorIn(error);
+  if (storeError) {
+    // Not "nothing was changed": a YouTube call may have gone through before the store failed.
+    const referenceId = newReferenceId();
+    return {
+      kind: 'store',
+      message: `The bot's storage is not answering right now, so I could not finish this — please try again in a minute (reference ${referenceId}).`,
+      referenceId,
+      detail: { storeOperation: storeError.operation, storeCollection: storeError.collection },
+    };
+  }
   const record = asRecord(error);
   const code = record?.['code'];
   const name = typeof record?.['name'] === 'string' ? record['name'] : typeof error;

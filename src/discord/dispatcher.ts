@@ -50,7 +50,8 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
         ...classified.detail,
         ...(classified.referenceId ? { referenceId: classified.referenceId } : {}),
       };
-      if (classified.kind === 'internal') ctx.logger.error({ ...log, err: error }, 'interaction failed');
+      // What carries a reference (an unexpected error, the store not answering) is an error to look into.
+      if (classified.referenceId) ctx.logger.error({ ...log, err: error }, 'interaction failed');
       else ctx.logger.info(log, 'interaction refused');
       if (interaction.isRepliable()) await sendError(interaction, classified.message);
       else if (interaction.isAutocomplete()) await emptyChoices(interaction);

@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { seal, unseal } from '../store/seal.ts';
-import type { GrantRepository, LinkedChannel } from '../store/grants.ts';
+import { unreadableAsNone, type GrantRepository, type LinkedChannel } from '../store/grants.ts';
 import { googleReason } from '../errors.ts';
 import { myChannel, youtubeClient } from './youtube.ts';
 
@@ -318,7 +318,7 @@ export function createLinkFlow({ config, store, grants, logger, newClient, revok
         await revokeQuietly(refreshToken);
         return { kind: 'no_channel', ...base };
       }
-      previous = await grants.get(owner).catch(() => undefined);
+      previous = await grants.get(owner).catch(unreadableAsNone);
       await grants.save({
         owner,
         channel,

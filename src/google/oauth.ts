@@ -10,6 +10,7 @@ import {
   type GrantRepository,
   type LinkedChannel,
   UnreadableGrantError,
+  unreadableAsNone,
 } from '../store/grants.ts';
 import { googleReason, UserError } from '../errors.ts';
 import { costOf, type Quota } from './quota.ts';
@@ -146,7 +147,7 @@ export function createOAuth(
   ): Promise<{ channel: LinkedChannel; revoked: boolean; ended: string[] } | undefined> {
     const linked = await grants.channel(owner);
     if (linked === undefined) return undefined;
-    const grant = await grants.get(owner).catch(() => undefined);
+    const grant = await grants.get(owner).catch(unreadableAsNone);
     const revoked = grant ? await revokeQuietly(grant.refreshToken) : false;
     await grants.delete(owner);
     const ended: string[] = [];
@@ -178,6 +179,7 @@ export function createOAuth(
 }
 
 export type OAuthService = ReturnType<typeof createOAuth>;
+
 
 function httpStatus(error: unknown): number | undefined {
   const response = (error as { response?: { status?: unknown } } | undefined)?.response;

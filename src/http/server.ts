@@ -9,6 +9,7 @@ export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Pro
 export interface Health {
   /** 'ready' once the gateway session is up. */
   gateway(): string;
+  /** True when the store answered a real round trip (a write read back); false or a throw is "down". */
   store(): Promise<boolean>;
 }
 
@@ -40,7 +41,7 @@ export async function startHttpServer(
   const table: Record<string, Route> = {
     'GET /healthz': async (_req, res) => {
       const gateway = health.gateway();
-      const store = (await health.store()) ? 'ok' : 'unavailable';
+      const store = (await health.store().catch(() => false)) ? 'ok' : 'down';
       const ok = gateway === 'ready' && store === 'ok';
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', gateway, store });
     },

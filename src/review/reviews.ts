@@ -156,7 +156,12 @@ export function createReviews(deps: {
         ? `✅ Your upload **${review.title}** to the server's channel was approved: ${link}`
         : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${reason ? ` Reason: ${reason}` : ''}`,
     );
-    if (approve && deps.onApproved) await deps.onApproved(review).catch(() => undefined);
+    if (approve && deps.onApproved)
+      await deps
+        .onApproved(review)
+        .catch((error: unknown) =>
+          deps.logger.error({ reviewId: id, guildId, err: error }, 'after-approval work failed'),
+        );
     return approve ? { kind: 'approved', review, notes } : { kind: 'rejected', review, notes };
   }
 

@@ -205,3 +205,9 @@ export function grantRepository(store: Store, keys: Keyring) {
 }
 
 export type GrantRepository = ReturnType<typeof grantRepository>;
+
+/** A grant the key cannot open counts as none; anything else (the store not answering) stops the caller. */
+export function unreadableAsNone(error: unknown): undefined {
+  if (error instanceof UnreadableGrantError) return undefined;
+  throw error;
+}

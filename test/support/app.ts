@@ -37,6 +37,7 @@ export async function startTestApp(
     storeUrl?: string;
     key?: string;
     announce?: AppOptions['announce'];
+    store?: AppOptions['store'];
   } = {},
 ): Promise<TestApp> {
   const storeUrl = options.storeUrl ?? `sqlite://${mkdtempSync(join(tmpdir(), 'tb-app-'))}/store.sqlite`;
@@ -62,6 +63,7 @@ export async function startTestApp(
     logger,
     tuning: { ...FAST_TUNING, ...options.tuning },
     ...(options.announce ? { announce: options.announce } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   await app.start();
   await waitFor(() => (app.client.isReady() ? true : undefined), 'the client to be ready');

@@ -1,0 +1,272 @@
+// A store that fails is an error, never "nothing there". The bot runs in-process on its real SQLite store, behind
+// a keyv adapter that throws what SQLite throws on a disk error while a switch is on (test/support/faulty-store.ts).
+// While it fails: /healthz says so, a command answers one clear sentence, no index shrinks, nothing is announced
+// twice. After it comes back: every unfinished upload resumes and what was missed is announced, once.
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { FakeDiscord, type FakeUser } from './fakes/discord.ts';
+import { FakeGoogle } from './fakes/google.ts';
+import { waitFor } from './fakes/http.ts';
+import { startTestApp, type TestApp } from './support/app.ts';
+import { freePort } from './support/bot.ts';
+import { linkMember, linkServer } from './support/link.ts';
+import { mp4Bytes, sha256 } from './support/media.ts';
+import { everything, readsOf, storeSwitch } from './support/faulty-store.ts';
+
+const GUILD = '800000000000000071';
+const UPLOADS = '900000000000000071';
+const ANNOUNCE = '910000000000000071';
+const OWNER: FakeUser = { id: '700000000000000070', username: 'owner' };
+const ALICE: FakeUser = { id: '700000000000000071', username: 'alice' };
+const BOB: FakeUser = { id: '700000000000000072', username: 'bob' };
+
+const STORE_DOWN =
+  /^The bot's storage is not answering right now, so I could not finish this — please try again in a minute \(reference (E[A-Z2-9]{7})\)\.$/;
+const KEY = randomBytes(32).toString('hex');
+const POLL_MS = 100;
+
+const control = storeSwitch();
+let discord: FakeDiscord;
+let google: FakeGoogle;
+let bot: TestApp;
+let env: Record<string, string>;
+
+const start = (storeUrl?: string) =>
+  startTestApp(discord, google, {
+    env,
+    key: KEY,
+    ...(storeUrl ? { storeUrl } : {}),
+    announce: { pollIntervalMs: POLL_MS },
+    store: { wrapAdapter: control.wrap, retryMs: 100 },
+  });
+
+before(async () => {
+  discord = await FakeDiscord.start({
+    guilds: [
+      {
+        id: GUILD,
+        name: 'Outages',
+        ownerId: OWNER.id,
+        channels: [
+          { id: UPLOADS, name: 'uploads', type: 0 },
+          { id: ANNOUNCE, name: 'announcements', type: 0 },
+        ],
+      },
+    ],
+  });
+  const port = await freePort();
+  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
+  env = { PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_PORT: String(port) };
+  bot = await start();
+  await linkMember(
+    discord,
+    google,
+    ALICE,
+    google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice' } }),
+    GUILD,
+  );
+  await linkMember(
+    discord,
+    google,
+    BOB,
+    google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob' } }),
+    GUILD,
+  );
+});
+
+// A test that fails midway leaves the store working for the next one.
+afterEach(() => {
+  control.fault = undefined;
+  google.upload.throttleBytesPerSec = null;
+});
+
+after(async () => {
+  await bot.stop();
+  await discord.close();
+  await google.close();
+});
+
+function upload(user: FakeUser, title: string, data: Buffer) {
+  const file = discord.addAttachment({ filename: `${title}.mp4`, data, channelId: UPLOADS });
+  return discord.sendCommand({
+    name: 'upload',
+    user,
+    guildId: GUILD,
+    channelId: UPLOADS,
+    attachments: [file],
+    options: [
+      { type: 11, name: 'file', value: file.id },
+      { type: 3, name: 'title', value: title },
+    ],
+  });
+}
+
+const healthz = async () => {
+  const response = await fetch(`${env['PUBLIC_URL']}/healthz`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+test('while the store fails: /healthz answers 503 store: down, a command answers one sentence and logs the error', async () => {
+  assert.deepEqual(await healthz(), {
+    status: 200,
+    body: { status: 'ok', gateway: 'ready', store: 'ok' },
+  });
+
+  control.fault = everything;
+  assert.deepEqual(await healthz(), {
+    status: 503,
+    body: { status: 'degraded', gateway: 'ready', store: 'down' },
+  });
+  const interaction = upload(ALICE, 'During the outage', mp4Bytes(100_000, 1));
+  const reply = await interaction.waitForOriginal((m) => !/^$/.test(m.content ?? ''), 10_000);
+  const reference = STORE_DOWN.exec(reply.content ?? '')?.[1];
+  assert.ok(reference, `one clear sentence, not "${reply.content ?? ''}"`);
+  control.fault = undefined;
+
+  const line = bot.logs.find((l) => l['referenceId'] === reference);
+  assert.ok(line, 'the log has a line with the reference the member saw');
+  assert.equal(line['kind'], 'store');
+  assert.equal(line['level'], 50, 'logged as an error');
+  assert.match(JSON.stringify(line['err']), /SQLITE_IOERR/, 'the log line names the cause');
+  const text = JSON.stringify(bot.logs);
+  for (const secret of [discord.botToken, interaction.token, KEY])
+    assert.ok(!text.includes(secret), 'no secret in the log');
+
+  assert.deepEqual(await healthz(), {
+    status: 200,
+    body: { status: 'ok', gateway: 'ready', store: 'ok' },
+  });
+  assert.equal(
+    [...google.videos.values()].filter((v) => v.snippet.title === 'During the outage').length,
+    0,
+    'nothing was uploaded',
+  );
+});
+
+test('a claim that cannot be read is not announced; after recovery every video is announced exactly once', async () => {
+  const channel = google.addAccount({ email: 'server@example.com', channel: { title: 'Server TV' } });
+  await linkServer(bot.app, google, GUILD, channel);
+  await bot.app.ctx.settings.update(GUILD, { announceChannelId: ANNOUNCE });
+  const polls = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const last = bot.app.ctx.announcer.status(GUILD).lastPollAt ?? -1;
+      await waitFor(
+        () => ((bot.app.ctx.announcer.status(GUILD).lastPollAt ?? -1) > last ? true : undefined),
+        'a poll of the server channel',
+      );
+    }
+    await bot.app.ctx.announcer.runOnce().catch(() => undefined);
+  };
+  const announced = () => discord.channelMessages(ANNOUNCE).map((m) => m.embeds[0]?.url);
+  await polls(2);
+  const first = google.addVideo(channel, { title: 'Before the outage' });
+  await waitFor(() => (announced().length > 0 ? true : undefined), 'the first announcement');
+  assert.deepEqual(announced(), [`https://youtu.be/${first.id}`]);
+
+  control.fault = readsOf('announce-claim');
+  const second = google.addVideo(channel, { title: 'During the outage' });
+  // A late report of the first video (an approval, a restart in between) while its claim cannot be read.
+  const late = await bot.app.ctx.announcer
+    .uploadFinished({
+      guildId: GUILD,
+      account: 'guild:' + GUILD,
+      memberId: undefined,
+      videoId: first.id,
+      privacy: 'public',
+      publishAt: undefined,
+    })
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  await polls(3);
+  assert.ok(control.failures > 0, 'the claims were asked for');
+  assert.deepEqual(announced(), [`https://youtu.be/${first.id}`], 'nothing posted without its claim');
+  assert.equal((late as Error | undefined)?.name, 'StoreError', 'the late report failed instead of passing');
+
+  // Then the whole store goes: the polls keep running (and failing) without giving up.
+  control.fault = everything;
+  const failures = control.failures;
+  await waitFor(() => (control.failures > failures + 5 ? true : undefined), 'polls during the outage');
+  assert.equal(announced().length, 1);
+
+  control.fault = undefined;
+  await waitFor(() => (announced().length > 1 ? true : undefined), 'the video missed during the outage');
+  await polls(3);
+  assert.deepEqual(
+    announced(),
+    [`https://youtu.be/${first.id}`, `https://youtu.be/${second.id}`],
+    'each video exactly once',
+  );
+});
+
+test('a save while the upload index cannot be read shrinks nothing: after the store is back every upload resumes', async () => {
+  // Alice's first upload runs slowly; her next two wait behind it (one at a time per member).
+  google.upload.throttleBytesPerSec = 20_000;
+  const files = ['First', 'Second', 'Third'].map((title, i) => ({
+    title,
+    data: mp4Bytes(200_000 + i * 1000, 10 + i),
+  }));
+  const interactions = [];
+  for (const [i, f] of files.entries()) {
+    const interaction = upload(ALICE, f.title, f.data);
+    await interaction.waitForOriginal(
+      (m) => (i === 0 ? /Uploading/ : /Queued/).test(m.content ?? ''),
+      15_000,
+    );
+    interactions.push(interaction);
+  }
+
+  // Bob's upload is saved while the index cannot be read: today's save would rewrite the index as [Bob's].
+  control.fault = readsOf('upload-index');
+  const bob = upload(BOB, 'Bobs', mp4Bytes(100_000, 20));
+  await bob.waitForOriginal((m) => /storage|Uploading|Queued/.test(m.content ?? ''), 15_000);
+
+  // The bot restarts during the outage: the uploads cannot be listed yet, and it keeps trying.
+  const { storeUrl } = bot;
+  await bot.stop();
+  const failures = control.failures;
+  bot = await start(storeUrl);
+  await waitFor(
+    () => (control.failures > failures ? true : undefined),
+    'the restarted bot to read the index',
+  );
+  google.upload.throttleBytesPerSec = null;
+  control.fault = undefined;
+
+  for (const [i, interaction] of interactions.entries()) {
+    const final = await interaction.waitForOriginal(
+      (m) => /is on YouTube|failed/.test(m.content ?? ''),
+      60_000,
+    );
+    assert.match(final.content ?? '', new RegExp(`\\*\\*${files[i]?.title ?? ''}\\*\\* is on YouTube`));
+  }
+  const mine = [...google.videos.values()].filter((v) => files.some((f) => f.title === v.snippet.title));
+  assert.deepEqual(
+    mine.map((v) => v.sha256).sort(),
+    files.map((f) => sha256(f.data)).sort(),
+    'all three uploads, every byte',
+  );
+  assert.match(bob.original()?.content ?? '', STORE_DOWN, 'Bob was told his upload did not go through');
+  assert.equal(
+    [...google.videos.values()].filter((v) => v.snippet.title === 'Bobs').length,
+    0,
+    "Bob's refused upload was not made behind his back",
+  );
+  assert.ok(
+    bot.logs.some((l) => l['msg'] === 'unfinished uploads could not be read from the store; trying again'),
+    'the failed resume at start is in the log',
+  );
+});
+
+test('an /unlink whose read of the Google link fails keeps the link, instead of forgetting it unrevoked', async () => {
+  let reads = 0;
+  // The first read (which channel) answers, the second (the tokens, to revoke them at Google) fails.
+  control.fault = (op, key) => op === 'get' && key.endsWith(`:grant:${BOB.id}`) && ++reads === 2;
+  const interaction = discord.sendCommand({ name: 'unlink', user: BOB, guildId: GUILD });
+  const reply = await interaction.waitForOriginal((m) => (m.content ?? '') !== '', 10_000);
+  control.fault = undefined;
+  assert.match(reply.content ?? '', STORE_DOWN);
+  assert.ok(await bot.app.ctx.oauth.linked(BOB.id), 'Bob is still linked, and his grant still works');
+});
