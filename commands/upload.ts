@@ -1,5 +1,6 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, MessageFlags } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.ts';
+import { askDeleteUpload, confirmDeleteUpload, tooLateReply } from '../src/discord/upload-delete.ts';
 import type { Context } from '../src/context.ts';
 import { respondCategories, respondPlaylists } from '../src/discord/autocomplete.ts';
 import { LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
@@ -129,16 +130,22 @@ export default {
       return;
     }
     const jobId = args[0];
+    if (action === 'delete' && jobId) return askDeleteUpload(interaction, ctx, jobId);
+    if (action === 'confirm') return confirmDeleteUpload(interaction, ctx, [action, ...args]);
     if (action !== 'cancel' || !jobId) return;
-    // Acknowledge first: cancelling a queued job edits its message, which may wait on Discord.
+    // Acknowledge first: cancelling asks YouTube's session what it has, and edits the progress message.
     await interaction.deferUpdate();
     const result = await ctx.uploads.cancel(jobId, interaction.user.id);
-    if (result === 'cancelled') return;
+    if (result.kind === 'cancelled') return;
+    if (result.kind === 'too_late') {
+      await interaction.followUp(tooLateReply(jobId, result.videoId));
+      return;
+    }
     const content = {
       not_owner: 'Only the member who started this upload can cancel it.',
       finished: 'This upload has already finished, so there is nothing to cancel.',
       not_found: 'This upload is no longer known to the bot.',
-    }[result];
+    }[result.kind];
     await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   },
   async modal(interaction, ctx, [action, reviewId]) {

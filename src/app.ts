@@ -117,9 +117,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dispatcher: options.dispatcher,
     quota,
     onPlaylistChanged: (account) => catalog.invalidatePlaylists(account),
+    // The review or announcement step after an upload (src/uploads/after-steps.ts): safe to run twice.
     onFinished: async (job) => {
       // A member's upload to the server channel waits, private, for a moderator's review.
       if (job.review && job.guildId && job.videoId) {
+        // A recorded step, run again after a crash: a review whose card is posted is not opened twice.
+        if ((await reviews.get(job.id))?.card) return;
         const reviewChannel = (await settings.get(job.guildId)).reviewChannelId;
         if (!reviewChannel) return;
         await reviews.open(

@@ -28,6 +28,7 @@ import {
 import { openSource } from '../src/uploads/download.ts';
 import { FakeDiscord } from './fakes/discord.ts';
 import { FakeGoogle, type FakeAccount, type FakeVideo } from './fakes/google.ts';
+import { waitFor } from './fakes/http.ts';
 
 const UNIT = 262_144;
 const SIZE = 3 * 1024 * 1024 + 12_345; // a few MiB, not a multiple of the 256 KiB unit
@@ -162,6 +163,31 @@ describe('runUpload', () => {
     assert.ok(phases.includes('uploading'));
     assert.equal(run.progress.at(-1)?.sent, SIZE);
     assert.ok(run.progress.every((p) => p.total === SIZE && p.sent <= SIZE && p.acknowledged <= p.sent));
+  });
+
+  test('once every byte is handed over the phase is finishing, while YouTube still makes the video', async () => {
+    google.upload.finalizeMs = 60_000; // YouTube works on it until the test lets it go
+    try {
+      const run = prepare({}, 200 * 1024);
+      const upload = runUpload(run.options);
+      const finishing = await waitFor(
+        () => run.progress.find((p) => p.phase === 'finishing'),
+        'the finishing phase',
+      );
+      assert.equal(finishing.sent, run.file.length);
+      assert.ok(
+        ![...google.videos.values()].some((v) => v.sha256 === sha256(run.file)),
+        'no video yet: YouTube is still finishing',
+      );
+      google.upload.finalizeMs = 0;
+      storedVideo(run, await upload);
+      assert.ok(
+        run.progress.filter((p) => p.phase === 'uploading').every((p) => p.sent < run.file.length),
+        'uploading only while bytes are left to send',
+      );
+    } finally {
+      google.upload.finalizeMs = 0;
+    }
   });
 
   test('notifySubscribers true sends no parameter (the default)', async () => {

@@ -284,8 +284,10 @@ test('quota exhausted: a plain explanation, no retry storm, no video', async () 
 });
 
 test('cancel: only the uploader can press it; the upload stops and nothing is published', async () => {
-  google.upload.throttleBytesPerSec = 512 * 1024;
-  const data = mp4Bytes(4 * MiB, 15);
+  // Slow, and larger than what loopback socket buffers swallow at once: the bot is still sending
+  // when the buttons are pressed (once every byte is handed over, Cancel is hidden).
+  google.upload.throttleBytesPerSec = 256 * 1024;
+  const data = mp4Bytes(9 * MiB, 15);
   const file = discord.addAttachment({ filename: 'cancel.mp4', data });
   const interaction = upload(ALICE, file);
   const progress = await interaction.waitForOriginal((m) => /Uploading/.test(m.content ?? ''), 10_000);

@@ -23,7 +23,8 @@ import type { Logger } from '../logger.ts';
 import { allowedUrl, openSource } from './download.ts';
 
 export interface UploadProgress {
-  phase: 'starting' | 'uploading' | 'retrying' | 'verifying';
+  /** 'finishing': every byte is handed to YouTube, its answer (the video) is awaited. */
+  phase: 'starting' | 'uploading' | 'finishing' | 'retrying' | 'verifying';
   /** Bytes handed to the current PUT plus those acknowledged before it. */
   sent: number;
   /** Bytes Google confirmed. */
@@ -241,7 +242,7 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
             sessionSent += n - (frontier - from);
             frontier = from + n;
             sent = frontier;
-            progress('uploading');
+            progress(frontier >= size ? 'finishing' : 'uploading');
           },
         });
         refreshed = false;

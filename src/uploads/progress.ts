@@ -7,6 +7,7 @@ export type Phase =
   | 'uploading'
   | 'retrying'
   | 'paused'
+  | 'finishing'
   | 'processing'
   | 'done'
   | 'failed'
@@ -84,6 +85,12 @@ export function renderProgress(view: ProgressView): string {
     case 'paused':
       lines.push(
         `⏸️ **Paused** — the bot is restarting. ${name} continues from where YouTube stopped as soon as it is back.`,
+        meter,
+      );
+      break;
+    case 'finishing':
+      lines.push(
+        `⏳ **Finishing on YouTube…** — every byte of ${name} is sent; YouTube is creating the video.`,
         meter,
       );
       break;

@@ -26,6 +26,28 @@ export interface ProgressRefs {
   lost?: boolean;
 }
 
+/** A step after the bytes are in, in the order they run. */
+export type StepName = 'playlist' | 'thumbnail' | 'processing' | 'review' | 'announce' | 'final';
+
+/**
+ * One recorded step. It is saved 'running' before it starts and 'done' (with what it found) after,
+ * so a restart knows which step may have been cut off midway and runs it again, safely.
+ */
+export interface StepRecord {
+  name: StepName;
+  state: 'pending' | 'running' | 'done';
+  result?: StepResult | undefined;
+}
+
+export interface StepResult {
+  /** A sentence for the member's final message. */
+  note?: string | undefined;
+  /** For 'processing': how YouTube's processing ended. */
+  outcome?: 'done' | 'failed' | undefined;
+  /** For 'processing': the privacy YouTube reports. */
+  privacy?: string | undefined;
+}
+
 export interface JobRecord {
   id: string;
   /** The Discord member who asked: sees the progress, may cancel. */
@@ -49,6 +71,10 @@ export interface JobRecord {
   received: number;
   videoId: string | undefined;
   progress: ProgressRefs;
+  /** The steps after the bytes are in, recorded (all at once) with the video id. */
+  steps?: StepRecord[] | undefined;
+  /** Sentences about the upload itself for the final message (a privacy YouTube forced, a cancel that came too late). */
+  notes?: string[] | undefined;
   /** The last sentence shown when the job ended. */
   outcome: string | undefined;
   createdAt: number;

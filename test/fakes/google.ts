@@ -62,6 +62,24 @@ interface FaultRule {
   remaining: number;
 }
 
+/** The request is carried out, but its answer leaves only after `ms` (the client waits, the change is made). */
+function holdAnswer(res: ServerResponse, ms: number): void {
+  const writeHead = res.writeHead.bind(res);
+  const end = res.end.bind(res);
+  const held: (() => void)[] = [];
+  res.writeHead = ((...args: Parameters<typeof res.writeHead>) => {
+    held.push(() => writeHead(...args));
+    return res;
+  }) as typeof res.writeHead;
+  res.end = ((...args: Parameters<typeof res.end>) => {
+    held.push(() => end(...args));
+    setTimeout(() => {
+      if (!res.destroyed) for (const step of held) step();
+    }, ms).unref();
+    return res;
+  }) as typeof res.end;
+}
+
 const OAUTH_JSON_PATHS = new Set(['/token', '/revoke', '/tokeninfo', '/oauth2/v3/userinfo']);
 
 export class FakeGoogle {
@@ -108,7 +126,9 @@ export class FakeGoogle {
    * throttleBytesPerSec (slows reading of upload bodies, null = full speed), completeStatus (200 or 201 for a
    * finished resumable upload), channelDailyLimit (uploads per channel before uploadLimitExceeded, null = none),
    * sessionTtlMs (a session's life, default a week), shorts (videos uploaded from now on are Shorts: YouTube decides
-   * from the frames, which the fake does not look at; default false).
+   * from the frames, which the fake does not look at; default false), finalizeMs (how long YouTube works after the
+   * last byte before the video exists and the PUT is answered, default 0; read again while it waits, so lowering it
+   * lets a waiting upload finish).
    */
   readonly upload: {
     storeGranularity: number;
@@ -117,6 +137,7 @@ export class FakeGoogle {
     channelDailyLimit: number | null;
     sessionTtlMs: number;
     shorts: boolean;
+    finalizeMs: number;
   };
   /** How processing goes for videos uploaded from now on (default: 2 'processing' polls, then succeeded). */
   readonly processing: ProcessingPlan;
@@ -394,7 +415,8 @@ export class FakeGoogle {
   /**
    * The next `times` requests matching `match` fail: with a status (Google's error JSON, reason/message defaulting
    * per status, e.g. 503 backendError), by dropping the connection after N request-body bytes (a resumable session
-   * keeps what arrived, rounded down to upload.storeGranularity), or after a delay (then handled normally).
+   * keeps what arrived, rounded down to upload.storeGranularity), after a delay (then handled normally), or
+   * handled at once with the answer held back for `holdAnswerMs` (the change is made; the client hears of it late).
    */
   fail(match: FailMatch, action: FailAction, times = 1): void {
     this.faults.push({ match, action, remaining: times });
@@ -479,6 +501,7 @@ export class FakeGoogle {
       const action = this.takeFault(method, url);
       if (action !== null) {
         if ('delayMs' in action) await sleep(action.delayMs);
+        else if ('holdAnswerMs' in action) holdAnswer(res, action.holdAnswerMs);
         else if ('dropAfterBytes' in action) {
           const hasBody =
             Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;

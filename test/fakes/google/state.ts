@@ -38,6 +38,7 @@ export class GoogleState {
     channelDailyLimit: null as number | null,
     sessionTtlMs: 7 * 24 * 3600 * 1000,
     shorts: false,
+    finalizeMs: 0,
   };
   readonly processing: ProcessingPlan = { pollsBeforeDone: 2, outcome: 'succeeded', reason: null };
   /** Videos uploaded per channel (for channelDailyLimit). */

@@ -213,7 +213,8 @@ export interface FailMatch {
 export type FailAction =
   | { status: number; reason?: string; message?: string; headers?: Record<string, string> }
   | { dropAfterBytes: number }
-  | { delayMs: number };
+  | { delayMs: number }
+  | { holdAnswerMs: number };
 
 /** One recorded visit of the authorization endpoint. */
 export interface AuthRequestRecord {

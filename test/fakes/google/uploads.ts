@@ -36,6 +36,7 @@ import {
   etag,
   randomId,
   readSmallBody,
+  sleep,
   type GoogleState,
   type RequestContext,
 } from './state.ts';
@@ -275,6 +276,10 @@ export class Uploads {
     let pending = this.finishing.get(s.id);
     if (pending === undefined) {
       pending = (async () => {
+        // YouTube takes a while after the last byte before the video exists and the PUT is answered.
+        // The knob is read again as time passes, so a test can lower it to let a waiting finish go.
+        const started = Date.now();
+        while (Date.now() - started < this.state.upload.finalizeMs) await sleep(20);
         const hash = createHash('sha256');
         for await (const chunk of createReadStream(s.filePath, { highWaterMark: FLUSH_BYTES }))
           hash.update(chunk as Buffer);

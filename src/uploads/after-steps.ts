@@ -1,0 +1,201 @@
+// The steps after the bytes are in: playlist, thumbnail, processing follow-up, the review card (an
+// upload a moderator must approve) or the announcement check, and the final message. They are recorded in the job with the video id
+// (planSteps), each saved 'running' before it starts and 'done' after, so a restart — even after a
+// SIGKILL midway — carries out what is left, once: a step found 'running' may have happened already
+// and is made safe to repeat (the playlist is checked first; the thumbnail, the review card, the
+// announcement check and the final message can be repeated without a second effect).
+import type { Readable } from 'node:stream';
+import type { OAuth2Client } from 'google-auth-library';
+import { classifyError } from '../errors.ts';
+import { discard, UploadError } from '../google/resumable.ts';
+import { youtubeClient } from '../google/youtube.ts';
+import { openSource } from './download.ts';
+import { createDisplay, jobView } from './display.ts';
+import { followProcessing } from './processing.ts';
+import type { JobRecord, StepName, StepRecord, StepResult } from './records.ts';
+import type { UploadDeps } from './types.ts';
+
+/** The steps for a job whose bytes are in, in order. */
+export function planSteps(job: JobRecord): StepRecord[] {
+  const names: StepName[] = [];
+  if (job.playlistId) names.push('playlist');
+  if (job.thumbnail) names.push('thumbnail');
+  names.push('processing', handoff(job), 'final');
+  return names.map((name) => ({ name, state: 'pending' }));
+}
+
+/** What follows a processed video: a moderator's review, or the announcement check. */
+const handoff = (job: JobRecord): StepName => (job.review ? 'review' : 'announce');
+
+/** Sentences about the upload itself: a review to wait for, or a privacy YouTube forced. */
+export function uploadNotes(
+  job: JobRecord,
+  privacy: string | undefined,
+  publishAt: string | undefined,
+): string[] {
+  if (job.review) {
+    return ['It stays private until a moderator approves it; you will get a DM with the decision.'];
+  }
+  if (
+    privacy === 'private' &&
+    (job.requestedPrivacy !== 'private' || (job.metadata.status.publishAt && !publishAt))
+  ) {
+    return [
+      `⚠️ YouTube made this video private although you asked for ${job.metadata.status.publishAt ? `it to go public at ${job.metadata.status.publishAt}` : job.requestedPrivacy}: ` +
+        "videos uploaded through an API project that YouTube has not audited yet stay private. Change it in YouTube Studio, or ask the bot's admin to complete YouTube's API audit.",
+    ];
+  }
+  return [];
+}
+
+/**
+ * Runs the steps still to do. Returns 'paused' when `signal` stopped it (shutdown): the job stays
+ * 'processing' with its steps, and the next start continues them.
+ */
+export async function runSteps(
+  job: JobRecord,
+  deps: UploadDeps,
+  signal: AbortSignal,
+): Promise<'done' | 'paused'> {
+  const { jobs, logger, tuning } = deps;
+  const show = createDisplay(
+    deps.sinkFor(job, () => jobs.save(job)),
+    tuning.progressIntervalMs,
+  );
+  // Jobs recorded before steps existed had done playlist and thumbnail already.
+  job.steps ??= [
+    { name: 'processing', state: 'pending' },
+    { name: handoff(job), state: 'pending' },
+    { name: 'final', state: 'pending' },
+  ];
+  const videoUrl = `https://youtu.be/${job.videoId ?? ''}`;
+  const resultOf = (name: StepName) => job.steps?.find((s) => s.name === name)?.result;
+  const notes = () => [
+    ...(job.notes ?? []),
+    ...(job.steps ?? []).flatMap((s) => (s.name !== 'processing' && s.result?.note ? [s.result.note] : [])),
+  ];
+
+  /** The review card or the announcement check (onFinished), once the video is processed. */
+  const handOver = async (): Promise<StepResult> => {
+    if (resultOf('processing')?.outcome !== 'done' || !job.videoId) return {};
+    await deps
+      .onFinished?.(job)
+      .catch((error: unknown) => logger.error({ jobId: job.id, err: error }, 'after-upload work failed'));
+    return {};
+  };
+
+  const actions: Record<StepName, (again: boolean) => Promise<StepResult | undefined>> = {
+    playlist: (again) => addToPlaylist(job, deps, again),
+    thumbnail: () => setThumbnail(job, deps),
+    processing: async () => {
+      await show(jobView(job, 'processing', { videoUrl, sent: job.source.size, notes: notes() }), true);
+      return followProcessing(
+        job,
+        {
+          oauth: deps.oauth,
+          rootUrl: deps.rootUrl,
+          logger,
+          pollMs: tuning.processingPollMs,
+          timeoutMs: tuning.processingTimeoutMs,
+        },
+        signal,
+      );
+    },
+    review: () => handOver(),
+    announce: () => handOver(),
+    final: async () => {
+      const processed = resultOf('processing');
+      const failed = processed?.outcome === 'failed';
+      const all = [...notes(), ...(processed?.note ? [processed.note] : [])];
+      await show(
+        failed
+          ? jobView(job, 'failed', { notes: all })
+          : jobView(job, 'done', {
+              videoUrl,
+              sent: job.source.size,
+              privacy: processed?.privacy,
+              notes: all,
+            }),
+        true,
+      );
+      job.status = failed ? 'failed' : 'done';
+      job.outcome = failed ? processed.note : (processed?.note ?? `Uploaded: ${videoUrl}`);
+      logger.info({ jobId: job.id, owner: job.owner, status: job.status }, 'upload finished');
+      return {};
+    },
+  };
+
+  for (const step of job.steps) {
+    if (step.state === 'done') continue;
+    if (signal.aborted) return 'paused';
+    const again = step.state === 'running';
+    if (again) logger.info({ jobId: job.id, step: step.name }, 'step cut off before; running it again');
+    step.state = 'running';
+    await jobs.save(job);
+    const result = await actions[step.name](again);
+    if (result === undefined) return 'paused';
+    step.result = result;
+    step.state = 'done';
+    await jobs.save(job);
+  }
+  return 'done';
+}
+
+/** Inserts the video into the playlist; after a cut-off try, only when it is not there yet (one list call). */
+async function addToPlaylist(job: JobRecord, deps: UploadDeps, again: boolean): Promise<StepResult> {
+  const playlistId = job.playlistId ?? '';
+  const videoId = job.videoId ?? '';
+  try {
+    await deps.oauth.withClient(job.account, async (client) => {
+      const yt = youtubeClient(deps.rootUrl, client);
+      if (again) {
+        const { data } = await yt.playlistItems.list(
+          { part: ['id'], playlistId, videoId, maxResults: 1 },
+          { rootUrl: deps.rootUrl },
+        );
+        if ((data.items ?? []).length > 0) return;
+      }
+      await yt.playlistItems.insert(
+        {
+          part: ['snippet'],
+          requestBody: { snippet: { playlistId, resourceId: { kind: 'youtube#video', videoId } } },
+        },
+        { rootUrl: deps.rootUrl },
+      );
+    });
+    return { note: 'Added to your playlist.' };
+  } catch (error) {
+    return { note: `The video is up, but adding it to the playlist failed: ${classifyError(error).message}` };
+  } finally {
+    deps.onPlaylistChanged?.(job.account);
+  }
+}
+
+/** Sets the custom thumbnail (setting it again is harmless). */
+async function setThumbnail(job: JobRecord, deps: UploadDeps): Promise<StepResult> {
+  const thumbnail = job.thumbnail;
+  if (!thumbnail) return {};
+  let body: Readable | undefined;
+  try {
+    await deps.oauth.withClient(job.account, async (client: OAuth2Client) => {
+      if (body) discard(body); // a second try after a refused token reads the image again
+      body = await openSource({
+        url: thumbnail.url,
+        size: thumbnail.size,
+        offset: 0,
+        allowedHosts: deps.allowedHosts,
+        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+      });
+      await youtubeClient(deps.rootUrl, client).thumbnails.set(
+        { videoId: job.videoId ?? '', media: { mimeType: thumbnail.mime, body } },
+        { rootUrl: deps.rootUrl },
+      );
+    });
+    return { note: 'Custom thumbnail set.' };
+  } catch (error) {
+    // Refused before it was read (quota, say): close the download instead of holding its socket.
+    if (body) discard(body);
+    const reason = error instanceof UploadError ? error.message : classifyError(error).message;
+    return { note: `The video is up, but the thumbnail was not set: ${reason}` };
+  }
+}

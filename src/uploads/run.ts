@@ -1,0 +1,225 @@
+// One job's bytes phase: the resilient upload into YouTube's resumable session, shown as it goes.
+// It ends with the bytes in (the video id and the steps after it recorded in the job), paused for a
+// shutdown, failed, or cancelled — and a cancel is only reported once the session itself says that
+// YouTube does not have the whole file: a video that exists anyway is reported as uploaded.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { youtube_v3 } from '@googleapis/youtube';
+import { classifyError, UserError } from '../errors.ts';
+import { querySession, tokenSource, UploadError } from '../google/resumable.ts';
+import { runUpload, type UploadProgress } from './pipeline.ts';
+import { planSteps, uploadNotes } from './after-steps.ts';
+import { createDisplay, jobView, type Show } from './display.ts';
+import { SpeedMeter, type Phase } from './progress.ts';
+import type { JobRecord } from './records.ts';
+import type { UploadDeps } from './types.ts';
+
+export interface Running {
+  readonly job: JobRecord;
+  readonly controller: AbortController;
+  /** Why the run was aborted: a member's cancel, or the bot shutting down. */
+  abortedFor: 'cancel' | 'shutdown' | undefined;
+  /** Resolves when the bytes phase is over: with the video id when the video exists. */
+  readonly settled: Promise<string | undefined>;
+  settle(videoId: string | undefined): void;
+}
+
+export function running(job: JobRecord): Running {
+  let settle: (videoId: string | undefined) => void = () => {};
+  const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
+  return { job, controller: new AbortController(), abortedFor: undefined, settled, settle };
+}
+
+export const TOO_LATE_NOTE =
+  'Cancel came too late: YouTube already had the whole file, so the video exists. Delete it if you do not want it.';
+const UNCONFIRMED_NOTE =
+  'YouTube could not be asked whether it already had the whole file: if the video appears on your channel, delete it with /delete.';
+
+/** Records that the bytes are in: the video id, notes, and the steps still to run (one save). */
+export async function recordBytesIn(
+  job: JobRecord,
+  video: youtube_v3.Schema$Video,
+  deps: UploadDeps,
+  extraNotes: string[] = [],
+): Promise<void> {
+  const videoId = video.id;
+  if (!videoId) throw new UploadError('server', 'YouTube finished the upload but returned no video id.');
+  job.videoId = videoId;
+  job.received = job.source.size;
+  job.session = undefined;
+  job.status = 'processing';
+  job.notes = [
+    ...uploadNotes(job, video.status?.privacyStatus ?? undefined, video.status?.publishAt ?? undefined),
+    ...extraNotes,
+  ];
+  job.steps = planSteps(job);
+  await deps.jobs.save(job);
+}
+
+/**
+ * Asks the session (`bytes *\/TOTAL`) whether YouTube made the video after all. `absent`: it does not
+ * have the whole file (or never had a session), so no video comes of it; `unknown`: no answer.
+ */
+export async function askSession(
+  job: JobRecord,
+  deps: UploadDeps,
+): Promise<youtube_v3.Schema$Video | 'absent' | 'unknown'> {
+  const uri = deps.jobs.openSession(job);
+  if (uri === undefined) return 'absent';
+  const { retry } = deps.tuning;
+  let wholeFile = false;
+  // A few tries for an answer; longer while YouTube holds the whole file but is still making the video.
+  for (let attempt = 1; attempt <= (wholeFile ? 20 : 6); attempt++) {
+    try {
+      const status = await deps.oauth.withClient(job.account, (client) =>
+        querySession({
+          sessionUri: uri,
+          size: job.source.size,
+          token: tokenSource(client),
+          ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+        }),
+      );
+      if (status.kind === 'complete') return status.video;
+      // Less than the whole file: nothing more is sent, so no video comes of it. The whole file
+      // but no video yet: YouTube is still finishing it, ask again.
+      if (status.received < job.source.size) return 'absent';
+      wholeFile = true;
+    } catch (error) {
+      if (error instanceof UploadError && error.kind === 'session_gone') return 'absent';
+      const retriable = error instanceof UploadError && (error.kind === 'network' || error.kind === 'server');
+      deps.logger.warn({ jobId: job.id, err: error, attempt }, 'could not ask the upload session');
+      if (!retriable && error instanceof UserError) return 'unknown';
+    }
+    await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
+  }
+  return 'unknown';
+}
+
+/** Ends a job that never got its video: failed or cancelled, shown at once. */
+export async function endWithout(
+  job: JobRecord,
+  deps: UploadDeps,
+  show: Show,
+  status: 'failed' | 'cancelled',
+  outcome: string,
+  notes: string[],
+  referenceId?: string,
+): Promise<void> {
+  job.status = status;
+  job.outcome = outcome;
+  job.session = undefined;
+  await deps.jobs.save(job);
+  await show(jobView(job, status, { notes }), true);
+  deps.logger.info({ jobId: job.id, owner: job.owner, status, referenceId }, 'upload finished');
+}
+
+/** What a cancel found: the video after all, or nothing (then the job is ended as cancelled). */
+export async function settleCancel(job: JobRecord, deps: UploadDeps, show: Show): Promise<boolean> {
+  const found = await askSession(job, deps);
+  if (typeof found === 'object') {
+    deps.logger.info({ jobId: job.id, videoId: found.id }, 'cancel came too late: the video exists');
+    await recordBytesIn(job, found, deps, [TOO_LATE_NOTE]);
+    return true;
+  }
+  await endWithout(
+    job,
+    deps,
+    show,
+    'cancelled',
+    'Cancelled by the uploader.',
+    found === 'unknown' ? [UNCONFIRMED_NOTE] : [],
+  );
+  return false;
+}
+
+/** Runs the bytes phase; true when the bytes are in and the steps after them are recorded. */
+export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolean> {
+  const { job } = entry;
+  const { jobs, logger, tuning } = deps;
+  const show = createDisplay(
+    deps.sinkFor(job, () => jobs.save(job)),
+    tuning.progressIntervalMs,
+  );
+  const speed = new SpeedMeter();
+  try {
+    job.status = 'running';
+    await jobs.save(job);
+    await show(jobView(job, 'starting'), true);
+    const insert = { units: 0, inserts: 1 };
+    const result = await deps.oauth.withClient(job.account, (authorized) =>
+      runUpload({
+        source: {
+          url: job.source.url,
+          size: job.source.size,
+          contentType: job.source.mime,
+          allowedHosts: deps.allowedHosts,
+        },
+        metadata: job.metadata,
+        notifySubscribers: job.notifySubscribers,
+        rootUrl: deps.rootUrl,
+        token: tokenSource(authorized),
+        sessionUri: jobs.openSession(job),
+        onSession: async (uri) => {
+          job.session = jobs.sealSession(job, uri);
+          job.received = 0;
+          await jobs.save(job);
+        },
+        onAcknowledged: async (received) => {
+          job.received = received;
+          await jobs.save(job);
+        },
+        beforeSession: () => deps.quota?.charge(insert) ?? Promise.resolve(),
+        onProgress: (p: UploadProgress) => {
+          speed.add(Date.now(), p.sent);
+          const phase: Phase =
+            p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
+              ? p.phase
+              : 'starting';
+          void show(
+            jobView(job, phase, {
+              sent: p.sent,
+              bytesPerSecond: speed.bytesPerSecond(),
+              retry:
+                p.phase === 'retrying'
+                  ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
+                  : undefined,
+            }),
+          );
+        },
+        signal: entry.controller.signal,
+        retry: tuning.retry,
+        logger,
+        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+      }),
+    );
+    await recordBytesIn(job, result.video, deps);
+    logger.info(
+      {
+        jobId: job.id,
+        owner: job.owner,
+        videoId: job.videoId,
+        resentBytes: result.resentBytes,
+        restarts: result.restarts,
+        retries: result.retries,
+      },
+      'upload complete',
+    );
+    return true;
+  } catch (error) {
+    if (entry.abortedFor === 'shutdown') {
+      logger.info({ jobId: job.id }, 'upload paused for shutdown; it resumes on the next start');
+      await show(jobView(job, 'paused'), true);
+      return false;
+    }
+    // Before a cancel is reported, the session says whether YouTube made the video anyway.
+    if (entry.abortedFor === 'cancel') return await settleCancel(job, deps, show);
+    const classified =
+      error instanceof UploadError ? { message: error.message, kind: error.kind } : classifyError(error);
+    logger.warn({ jobId: job.id, owner: job.owner, kind: classified.kind, err: error }, 'upload failed');
+    const reference =
+      'referenceId' in classified && classified.referenceId ? classified.referenceId : undefined;
+    await endWithout(job, deps, show, 'failed', classified.message, [classified.message], reference);
+    return false;
+  } finally {
+    entry.settle(job.status === 'processing' ? job.videoId : undefined);
+  }
+}
