@@ -9,6 +9,7 @@ import { FakeGoogle, type FakeAccount, type FakeVideo } from './fakes/google.ts'
 import { waitFor } from './fakes/http.ts';
 import { baseEnv, fakeEnv, freePort, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
 import { mp4Bytes, PNG, sha256 } from './support/media.ts';
+import { linkServerAsAdmin } from './support/link.ts';
 
 const GUILD = '800000000000000091';
 const UPLOADS = '900000000000000091';
@@ -73,19 +74,7 @@ before(async () => {
   google.processing.pollsBeforeDone = 0; // the first processing check finds it done
 
   bot = await boot();
-  const link = discord.sendCommand({
-    name: 'server',
-    user: OWNER,
-    guildId: GUILD,
-    channelId: UPLOADS,
-    options: [{ type: 1, name: 'link', options: [] }],
-  });
-  const data = (await link.response()).data as { components: { components: { url: string }[] }[] };
-  google.consent.account = server;
-  const toGoogle = await fetch(data.components[0]?.components[0]?.url ?? '', { redirect: 'manual' });
-  const consent = await fetch(toGoogle.headers.get('location') ?? '', { redirect: 'manual' });
-  assert.equal((await fetch(consent.headers.get('location') ?? '')).status, 200);
-  await link.waitForOriginal((m) => /now linked/.test(m.content ?? ''), 15_000);
+  await linkServerAsAdmin(discord, google, OWNER, server, GUILD, UPLOADS);
   const saved = await serverCommand([
     {
       type: 1,

@@ -75,6 +75,36 @@ export async function linkMember(
   guildId?: string,
 ): Promise<void> {
   const interaction = discord.sendCommand({ name: 'link', user, ...(guildId ? { guildId } : {}) });
+  await followLinkButton(interaction, discord, google, user, account, /Linked to/);
+}
+
+/** An admin runs /server link and goes through the page, as a person does (the bot in any process). */
+export async function linkServerAsAdmin(
+  discord: FakeDiscord,
+  google: FakeGoogle,
+  admin: FakeUser,
+  account: FakeAccount,
+  guildId: string,
+  channelId: string,
+): Promise<void> {
+  const interaction = discord.sendCommand({
+    name: 'server',
+    user: admin,
+    guildId,
+    channelId,
+    options: [{ type: 1, name: 'link', options: [] }],
+  });
+  await followLinkButton(interaction, discord, google, admin, account, /now linked/);
+}
+
+async function followLinkButton(
+  interaction: ReturnType<FakeDiscord['sendCommand']>,
+  discord: FakeDiscord,
+  google: FakeGoogle,
+  user: FakeUser,
+  account: FakeAccount,
+  done: RegExp,
+): Promise<void> {
   const data = (await interaction.response()).data as { components: { components: { url: string }[] }[] };
   const url = data.components[0]?.components[0]?.url;
   assert.ok(url, 'the /link reply has a button');
@@ -85,7 +115,7 @@ export async function linkMember(
   assert.equal(page.response.status, 200, page.html);
   const { response } = await browser.follow(await pressContinue(browser, url, page.token), url);
   assert.equal(response.status, 200, await response.text());
-  await interaction.waitForOriginal((m) => /Linked to/.test(m.content ?? ''));
+  await interaction.waitForOriginal((m) => done.test(m.content ?? ''), 15_000);
 }
 
 /** Links a Google account as a server's own channel, through the same OAuth flow the bot uses. */
