@@ -105,6 +105,21 @@ export default {
           { type: Bool, name: 'announce_shorts', description: 'Announce Shorts too (default: yes)' },
           { type: Bool, name: 'announce_live', description: 'Announce live streams too (default: yes)' },
           {
+            type: Bool,
+            name: 'announce_members',
+            description: "Also announce members' public uploads to their own channels (default: no)",
+          },
+          {
+            type: Bool,
+            name: 'announce_members_ping',
+            description: "Ping the role for members' own uploads too (default: no, only the server's videos)",
+          },
+          {
+            type: Bool,
+            name: 'announce_unlisted',
+            description: 'Also announce unlisted videos (default: no, only public ones)',
+          },
+          {
             type: Text,
             name: 'clear',
             description: 'Clear a setting back to its default',
@@ -205,6 +220,12 @@ async function settingsSubcommand(
   if (shorts !== null) patch.announceShorts = shorts;
   const live = o.getBoolean('announce_live');
   if (live !== null) patch.announceLive = live;
+  const members = o.getBoolean('announce_members');
+  if (members !== null) patch.announceMembers = members;
+  const membersPing = o.getBoolean('announce_members_ping');
+  if (membersPing !== null) patch.announceMembersPing = membersPing;
+  const unlisted = o.getBoolean('announce_unlisted');
+  if (unlisted !== null) patch.announceUnlisted = unlisted;
   const clear = o.getString('clear');
   const clearable: Record<string, keyof ServerSettings> = {
     default_playlist: 'defaultPlaylist',

@@ -51,7 +51,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.storeUrl, logger);
   const quota = createQuota(store, config.quota);
-  const settings = settingsRepository(store);
+  // The announcer's clock: settings record when announcements began, which the announcer compares with.
+  const settings = settingsRepository(store, options.announce?.now);
   const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger, quota);
   const registry = loadCommands();
   const jobs = jobRepository(store, config.tokenEncryptionKey);

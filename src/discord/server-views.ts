@@ -30,11 +30,13 @@ export function formatUsage(usage: QuotaUsage): string {
 export function renderSettings(s: ServerSettings): string {
   const channel = (id: string | undefined) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | undefined) => (id ? `<@&${id}>` : 'not set');
+  const yes = (on: boolean) => (on ? 'yes' : 'no');
   return [
     `• Default privacy: **${s.defaultPrivacy}** · category: **${s.defaultCategory}** · playlist: ${s.defaultPlaylist ?? 'none'}`,
     `• Moderator role: ${role(s.moderatorRoleId)}`,
     `• Review channel: ${channel(s.reviewChannelId)}`,
-    `• Announcements: ${channel(s.announceChannelId)} · ping: ${role(s.announceRoleId)} · Shorts: ${s.announceShorts ? 'yes' : 'no'} · live streams: ${s.announceLive ? 'yes' : 'no'}`,
+    `• Announcements: ${channel(s.announceChannelId)} · ping: ${role(s.announceRoleId)} · Shorts: ${yes(s.announceShorts)} · live streams: ${yes(s.announceLive)}`,
+    `• Also announced: members' own uploads: ${yes(s.announceMembers)}${s.announceMembers ? ` (ping: ${yes(s.announceMembersPing)})` : ''} · unlisted videos: ${yes(s.announceUnlisted)}`,
     `• Template: ${s.template}`,
   ].join('\n');
 }

@@ -87,11 +87,13 @@ export function grantRepository(store: Store, key: Buffer) {
       return open(record);
     },
     /** The channel an owner is linked to, readable even when the tokens are not. */
-    async channel(owner: string): Promise<{ channel: LinkedChannel; broken: boolean } | undefined> {
+    async channel(
+      owner: string,
+    ): Promise<{ channel: LinkedChannel; broken: boolean; linkedAt: string } | undefined> {
       const record = await records.get(owner);
       return record === undefined
         ? undefined
-        : { channel: record.channel, broken: record.brokenAt !== undefined };
+        : { channel: record.channel, broken: record.brokenAt !== undefined, linkedAt: record.linkedAt };
     },
     save(grant: NewGrant): Promise<void> {
       return serial(grant.owner, () =>
