@@ -127,6 +127,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             requestedPrivacy: job.review.requestedPrivacy,
             publishAt: job.review.publishAt,
             playlistId: job.review.playlistId,
+            // What the card shows the moderator: everything that is approved.
+            description: job.metadata.snippet.description,
+            tags: job.metadata.snippet.tags,
+            madeForKids: job.metadata.status.selfDeclaredMadeForKids,
+            thumbnailUrl: job.thumbnail?.url,
             card: undefined,
             status: 'pending',
             decidedBy: undefined,
