@@ -19,8 +19,11 @@ import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 import { serverOwner, type ServerSettings, type SettingsPatch } from '../src/store/settings.ts';
 import { requirePlaylistId } from '../src/google/refs.ts';
 import {
+  fitFields,
   formatUsage,
   renderSettings,
+  settingsView,
+  SHORTENED_NOTE,
   TEMPLATE_FIELDS,
   validateTemplate,
 } from '../src/discord/server-views.ts';
@@ -178,7 +181,10 @@ export default {
 async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettings): Promise<EmbedBuilder> {
   const linked = await ctx.oauth.linked(serverOwner(guildId));
   const usage = await ctx.quota.usage();
-  return new EmbedBuilder().setTitle('Server YouTube status').addFields(
+  const view = settingsView(settings);
+  const title = 'Server YouTube status';
+  // Within Discord's embed limits (1,024 characters a field, 6,000 in all), whatever is stored.
+  const { fields, shortened } = fitFields(title, [
     {
       name: 'Linked channel',
       value: linked
@@ -186,8 +192,11 @@ async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettin
         : 'None — run `/server link`',
     },
     { name: "Today's YouTube quota (shared by every server)", value: formatUsage(usage) },
-    { name: 'Settings', value: renderSettings(settings) },
-  );
+    { name: 'Settings', value: view.lines.join('\n') },
+    { name: 'Announcement template', value: view.template },
+  ]);
+  const embed = new EmbedBuilder().setTitle(title).addFields(fields);
+  return shortened || view.shortened ? embed.setFooter({ text: SHORTENED_NOTE }) : embed;
 }
 
 async function settingsSubcommand(
@@ -270,7 +279,7 @@ async function settingsSubcommand(
   }
   const saved = await ctx.settings.update(guildId, patch);
   await interaction.reply({
-    content: `Saved.\n${renderSettings(saved)}`,
+    content: renderSettings(saved, 'Saved.\n'),
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });
