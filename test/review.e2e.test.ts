@@ -266,3 +266,45 @@ test('after a missed schedule, "New time" asks for a time and schedules the vide
   }, 'the card to show the decision');
   assert.match(JSON.stringify(decided.embeds), new RegExp(`now public at <t:${at.getTime() / 1000}:F>`));
 });
+
+test('a decision recorded by a process that died before telling anyone is completed by the next press', async () => {
+  const video = await uploadForReview('lost_followups.mp4', 265);
+  const card = await reviewCard(video.id);
+  const id = reviewIdOf(card);
+  const { store } = bot.app.ctx;
+  const dms = discord.dmMessages(MEMBER.id).length;
+
+  // What a process leaves when it dies right after recording an approval: YouTube has the change, the record
+  // says approved, the follow-ups (card, DM, announcement) are still due.
+  video.status.privacyStatus = 'public';
+  const record = await bot.app.ctx.reviews.get(id);
+  assert.ok(record);
+  await store.collection('review-pending').delete(id);
+  await store.collection('review-followup').set(id, true);
+  await store.collection('review').set(id, { ...record, status: 'approved', decidedBy: MOD.id });
+
+  const late = press(card, buttonId(card, 'Approve'));
+  await late.response();
+  const told = await waitFor(() => late.followups()[0], 'the note to the moderator');
+  assert.match(told.content ?? '', new RegExp(`already approved by <@${MOD.id}>`));
+  const decided = await waitFor(() => {
+    const message = discord.message(card.id);
+    return /Approved by/.test(JSON.stringify(message?.embeds)) ? message : undefined;
+  }, 'the card to show the decision');
+  assert.deepEqual(decided.components, [], 'the buttons are gone');
+  await waitFor(
+    () =>
+      discord
+        .dmMessages(MEMBER.id)
+        .slice(dms)
+        .find((m) => /lost followups.*was approved/.test(m.content ?? '')),
+    'the DM to the uploader',
+  );
+
+  // Once: another press changes nothing more.
+  const edits = discord.message(card.id)?.edits;
+  await press(card, buttonId(card, 'Approve')).response();
+  await bot.app.ctx.reviews.decide(GUILD, id, MOD.id, true);
+  assert.equal(discord.message(card.id)?.edits, edits);
+  assert.equal(discord.dmMessages(MEMBER.id).slice(dms).length, 1);
+});

@@ -98,6 +98,8 @@ export function createReviews(deps: {
   const records = deps.store.collection<ReviewRecord>('review');
   const pending = deps.store.collection<true>('review-pending');
   const claims = deps.store.collection<Claim>('review-claim');
+  /** A recorded decision whose card, DM and announcement are still due. */
+  const followUps = deps.store.collection<true>('review-followup');
   /** Decisions being applied by this process, by review id. */
   const inflight = new Map<string, Promise<Decision>>();
   const { rootUrl, logger } = deps;
@@ -265,18 +267,26 @@ export function createReviews(deps: {
     review.status = approve ? 'approved' : 'rejected';
     review.decidedBy = moderatorId;
     review.reason = reason;
+    // The follow-ups are due before the decision is recorded: whoever takes this marker carries them out, here
+    // at once, or at the next press should this process die before.
+    await followUps.set(id, true);
     await records.set(id, review);
     await claims.delete(id);
+    if ((await followUps.take(id)) !== undefined) await followUp(review);
+    return approve ? { kind: 'approved', review, notes } : { kind: 'rejected', review, notes };
+  }
+
+  /** After a recorded decision: the card shows it, the uploader hears it, an approved video is announced. */
+  async function followUp(review: ReviewRecord): Promise<void> {
     await deps.surface.updateCard(review);
     const link = `https://youtu.be/${review.videoId}`;
     await deps.surface.tellUploader(
       review,
-      approve
+      review.status === 'approved'
         ? `✅ Your upload **${review.title}** to the server's channel was approved: ${link}`
-        : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${reason ? ` Reason: ${reason}` : ''}`,
+        : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${review.reason ? ` Reason: ${review.reason}` : ''}`,
     );
-    if (approve && deps.onApproved) await deps.onApproved(review).catch(() => undefined);
-    return approve ? { kind: 'approved', review, notes } : { kind: 'rejected', review, notes };
+    if (review.status === 'approved' && deps.onApproved) await deps.onApproved(review).catch(() => undefined);
   }
 
   return {
@@ -344,7 +354,17 @@ export function createReviews(deps: {
       let repeat = false;
       while ((await pending.take(id)) === undefined) {
         const current = (await records.get(id)) ?? review;
-        if (current.status !== 'pending') return { kind: 'already', review: current };
+        if (current.status !== 'pending') {
+          // Decided by a process that died before telling anyone: this press completes it.
+          if ((await followUps.take(id)) !== undefined) {
+            logger.warn(
+              { reviewId: id, guildId },
+              'review: completing a decision whose follow-ups were lost',
+            );
+            await followUp(current);
+          }
+          return { kind: 'already', review: current };
+        }
         const running = inflight.get(id);
         if (running !== undefined) {
           await running.catch(() => undefined);
