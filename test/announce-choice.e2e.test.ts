@@ -70,6 +70,13 @@ const sentBodies = (channelId: string) =>
     )
     .map((c) => c.body as Record<string, unknown>);
 
+/** The bot decided not to announce this video (its log says why). */
+const declined = (videoId: string) =>
+  waitFor(
+    () => bot.logs.find((l) => l['videoId'] === videoId && l['msg'] === 'video not announced'),
+    'the decision not to announce it',
+  );
+
 /** Every check and poll in flight has run (a few whole rounds). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await bot.app.ctx.announcer.runOnce();
@@ -116,6 +123,7 @@ test("a member's upload to their own channel is announced only when the server o
   );
 
   const quiet = await upload(G1, ALICE, 'Not for the server');
+  assert.match(String((await declined(quiet))['why']), /announce_members is off/);
   await settle();
   assert.equal(announcements(G1).length, 0, "a member's own upload is not announced by default");
 
@@ -161,6 +169,7 @@ test("an unlisted upload to the server's channel is announced only when the serv
   const unlisted = { type: 3, name: 'privacy', value: 'unlisted' };
 
   const hidden = await upload(G2, OWNER, 'Link only', [server, unlisted]);
+  assert.match(String((await declined(hidden))['why']), /announce_unlisted is off/);
   await settle();
   assert.equal(announcements(G2).length, 0, 'unlisted: not announced by default');
 
