@@ -30,6 +30,7 @@ import { UserError } from '../errors.ts';
 import { fetchFeed, type FeedEntry } from './feed.ts';
 import { buildAnnouncement, defaultThumbnail, type AnnouncedVideo, type Announcement } from './render.ts';
 import { keyedSerial } from '../store/serial.ts';
+import { announcementsBegan, verdict } from './policy.ts';
 
 /**
  * A video uploaded through the bot that is (or will be) visible: reported when an upload ends, and when a
@@ -118,30 +119,6 @@ interface Facts {
   uploadStatus: string | undefined;
   live: boolean;
   short: boolean | undefined;
-}
-
-/** Whether a video may be announced in a server, and whether the role is pinged. */
-type Verdict = { announce: true; ping: boolean } | { announce: false; why: string };
-
-function verdict(
-  settings: ServerSettings,
-  video: { onServerChannel: boolean; privacy: string | undefined },
-): Verdict {
-  if (!video.onServerChannel && !settings.announceMembers)
-    return { announce: false, why: "a member's own upload (announce_members is off)" };
-  if (video.privacy === 'unlisted' && !settings.announceUnlisted)
-    return { announce: false, why: 'unlisted (announce_unlisted is off)' };
-  return { announce: true, ping: video.onServerChannel || settings.announceMembersPing };
-}
-
-/**
- * When announcements began for a server's channel: the later of the time the announcement channel was chosen and
- * the time the channel was linked. Undefined for settings stored before this was recorded.
- */
-function announcementsBegan(settings: ServerSettings, linkedAt: string | undefined): number | undefined {
-  const linked = linkedAt !== undefined ? Date.parse(linkedAt) : NaN;
-  if (settings.announceSince === undefined) return undefined;
-  return Number.isNaN(linked) ? settings.announceSince : Math.max(settings.announceSince, linked);
 }
 
 export interface AnnounceStatus {

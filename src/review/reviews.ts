@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
 import type { Logger } from '../logger.ts';
 import type { OAuthService } from '../google/oauth.ts';
-import { youtubeClient } from '../google/youtube.ts';
 import { classifyError, googleReason, UserError } from '../errors.ts';
+import { applyDecision, playlistTitle } from './apply.ts';
 import { parsePublishAt, type Privacy } from '../uploads/metadata.ts';
 
 export interface ReviewRecord {
@@ -102,93 +102,11 @@ export function createReviews(deps: {
   const followUps = deps.store.collection<true>('review-followup');
   /** Decisions being applied by this process, by review id. */
   const inflight = new Map<string, Promise<Decision>>();
-  const { rootUrl, logger } = deps;
+  const { logger } = deps;
   const now = deps.now ?? Date.now;
 
   const passed = (publishAt: string | undefined) =>
     publishAt !== undefined && Date.parse(publishAt) <= now() + SCHEDULE_LEAD_MS;
-
-  /** The playlist's title, for the card; undefined when YouTube cannot tell (the card shows the id). */
-  async function playlistTitle(account: string, playlistId: string): Promise<string | undefined> {
-    try {
-      return await deps.oauth.withClient(account, async (client) => {
-        const { data } = await youtubeClient(rootUrl, client).playlists.list(
-          { part: ['snippet'], id: [playlistId], maxResults: 1 },
-          { rootUrl },
-        );
-        return data.items?.[0]?.snippet?.title ?? undefined;
-      });
-    } catch (error) {
-      logger.info({ playlistId, err: error }, 'review card: the playlist title could not be read');
-      return undefined;
-    }
-  }
-
-  /** Applies the decision on YouTube; throws when the privacy change or the delete did not happen. */
-  async function apply(review: ReviewRecord, approve: boolean, repeat: boolean): Promise<string[]> {
-    const notes: string[] = [];
-    await deps.oauth.withClient(review.account, async (client) => {
-      const yt = youtubeClient(rootUrl, client);
-      if (!approve) {
-        try {
-          await yt.videos.delete({ id: review.videoId }, { rootUrl });
-        } catch (error) {
-          // Already gone (deleted in YouTube Studio meanwhile, or by a press before a crash): done.
-          if (googleReason(error) !== 'videoNotFound') throw error;
-          notes.push('The video was already gone from YouTube.');
-        }
-        return;
-      }
-      // Read, modify, write: an update replaces the whole status part.
-      const { data } = await yt.videos.list({ part: ['status'], id: [review.videoId] }, { rootUrl });
-      const status = { ...data.items?.[0]?.status };
-      delete status.publishAt;
-      await yt.videos.update(
-        {
-          part: ['status'],
-          requestBody: {
-            id: review.videoId,
-            status: {
-              ...status,
-              privacyStatus: review.publishAt ? 'private' : review.requestedPrivacy,
-              ...(review.publishAt ? { publishAt: review.publishAt } : {}),
-            },
-          },
-        },
-        { rootUrl },
-      );
-      if (review.playlistId) {
-        try {
-          // Taken again after a crash: the first attempt may have added it already.
-          const there =
-            repeat &&
-            ((
-              await yt.playlistItems.list(
-                { part: ['id'], playlistId: review.playlistId, videoId: review.videoId, maxResults: 1 },
-                { rootUrl },
-              )
-            ).data.items?.length ?? 0) > 0;
-          if (!there) {
-            await yt.playlistItems.insert(
-              {
-                part: ['snippet'],
-                requestBody: {
-                  snippet: {
-                    playlistId: review.playlistId,
-                    resourceId: { kind: 'youtube#video', videoId: review.videoId },
-                  },
-                },
-              },
-              { rootUrl },
-            );
-          }
-        } catch (error) {
-          notes.push(`Adding it to the playlist failed: ${classifyError(error).message}`);
-        }
-      }
-    });
-    return notes;
-  }
 
   /** Gives a claimed decision back: the review is pending again and anyone may press. */
   async function release(id: string): Promise<void> {
@@ -242,7 +160,7 @@ export function createReviews(deps: {
     }
     let notes: string[];
     try {
-      notes = await apply(review, approve, repeat);
+      notes = await applyDecision(deps, review, approve, repeat);
     } catch (error) {
       if (approve && review.publishAt && googleReason(error) === 'invalidPublishAt')
         return expire(review, review.publishAt);
@@ -296,7 +214,7 @@ export function createReviews(deps: {
      */
     async open(review: ReviewRecord, channelId: string): Promise<void> {
       if (review.playlistId && review.playlistTitle === undefined)
-        review.playlistTitle = await playlistTitle(review.account, review.playlistId);
+        review.playlistTitle = await playlistTitle(deps, review.account, review.playlistId);
       // The upload took longer than the time left: the card offers Publish now from the start.
       if (review.publishAt && passed(review.publishAt)) review.missedPublishAt = review.publishAt;
       await records.set(review.id, review);
