@@ -19,8 +19,11 @@ import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 import { serverOwner, type ServerSettings, type SettingsPatch } from '../src/store/settings.ts';
 import { requirePlaylistId } from '../src/google/refs.ts';
 import {
+  fitFields,
   formatUsage,
   renderSettings,
+  settingsView,
+  SHORTENED_NOTE,
   TEMPLATE_FIELDS,
   validateTemplate,
 } from '../src/discord/server-views.ts';
@@ -105,6 +108,21 @@ export default {
           { type: Bool, name: 'announce_shorts', description: 'Announce Shorts too (default: yes)' },
           { type: Bool, name: 'announce_live', description: 'Announce live streams too (default: yes)' },
           {
+            type: Bool,
+            name: 'announce_members',
+            description: "Also announce members' public uploads to their own channels (default: no)",
+          },
+          {
+            type: Bool,
+            name: 'announce_members_ping',
+            description: "Ping the role for members' own uploads too (default: no, only the server's videos)",
+          },
+          {
+            type: Bool,
+            name: 'announce_unlisted',
+            description: 'Also announce unlisted videos (default: no, only public ones)',
+          },
+          {
             type: Text,
             name: 'clear',
             description: 'Clear a setting back to its default',
@@ -173,7 +191,10 @@ const unlinkTarget = (guildId: string, userId: string): UnlinkTarget => ({
 async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettings): Promise<EmbedBuilder> {
   const linked = await ctx.oauth.linked(serverOwner(guildId));
   const usage = await ctx.quota.usage();
-  return new EmbedBuilder().setTitle('Server YouTube status').addFields(
+  const view = settingsView(settings);
+  const title = 'Server YouTube status';
+  // Within Discord's embed limits (1,024 characters a field, 6,000 in all), whatever is stored.
+  const { fields, shortened } = fitFields(title, [
     {
       name: 'Linked channel',
       value: linked
@@ -181,8 +202,11 @@ async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettin
         : 'None — run `/server link`',
     },
     { name: "Today's YouTube quota (shared by every server)", value: formatUsage(usage) },
-    { name: 'Settings', value: renderSettings(settings) },
-  );
+    { name: 'Settings', value: view.lines.join('\n') },
+    { name: 'Announcement template', value: view.template },
+  ]);
+  const embed = new EmbedBuilder().setTitle(title).addFields(fields);
+  return shortened || view.shortened ? embed.setFooter({ text: SHORTENED_NOTE }) : embed;
 }
 
 async function settingsSubcommand(
@@ -215,6 +239,12 @@ async function settingsSubcommand(
   if (shorts !== null) patch.announceShorts = shorts;
   const live = o.getBoolean('announce_live');
   if (live !== null) patch.announceLive = live;
+  const members = o.getBoolean('announce_members');
+  if (members !== null) patch.announceMembers = members;
+  const membersPing = o.getBoolean('announce_members_ping');
+  if (membersPing !== null) patch.announceMembersPing = membersPing;
+  const unlisted = o.getBoolean('announce_unlisted');
+  if (unlisted !== null) patch.announceUnlisted = unlisted;
   const clear = o.getString('clear');
   const clearable: Record<string, keyof ServerSettings> = {
     default_playlist: 'defaultPlaylist',
@@ -259,7 +289,7 @@ async function settingsSubcommand(
   }
   const saved = await ctx.settings.update(guildId, patch);
   await interaction.reply({
-    content: `Saved.\n${renderSettings(saved)}`,
+    content: renderSettings(saved, 'Saved.\n'),
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });

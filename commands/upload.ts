@@ -8,7 +8,7 @@ import { prepareUpload, type PrepareDeps } from '../src/uploads/prepare.ts';
 import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts';
 import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
-import { reviewReasonModal } from '../src/discord/review-card.ts';
+import { reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
 
@@ -118,14 +118,16 @@ export default {
       const [decision, reviewId] = args;
       if (!reviewId || !interaction.guildId) return;
       requireModerator(interaction, await ctx.settings.get(interaction.guildId));
-      if (decision === 'reject') {
-        await interaction.showModal(reviewReasonModal(reviewId));
+      if (decision === 'reject' || decision === 'when') {
+        await interaction.showModal((decision === 'reject' ? reviewReasonModal : reviewTimeModal)(reviewId));
         return;
       }
       await interaction.deferUpdate();
+      // 'now': the requested schedule passed while the upload waited; publish it at once.
+      const as = decision === 'now' ? ({ kind: 'now' } as const) : undefined;
       await reportDecision(
         interaction,
-        await ctx.reviews.decide(interaction.guildId, reviewId, interaction.user.id, true),
+        await ctx.reviews.decide(interaction.guildId, reviewId, interaction.user.id, true, undefined, as),
       );
       return;
     }
@@ -149,9 +151,20 @@ export default {
     await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   },
   async modal(interaction, ctx, [action, reviewId]) {
-    if (action !== 'reason' || !reviewId || !interaction.guildId) return;
+    if ((action !== 'reason' && action !== 'when') || !reviewId || !interaction.guildId) return;
     requireModerator(interaction, await ctx.settings.get(interaction.guildId));
     await interaction.deferUpdate();
+    if (action === 'when') {
+      const publishAt = interaction.fields.getTextInputValue('publish_at').trim();
+      await reportDecision(
+        interaction,
+        await ctx.reviews.decide(interaction.guildId, reviewId, interaction.user.id, true, undefined, {
+          kind: 'at',
+          publishAt,
+        }),
+      );
+      return;
+    }
     const reason = interaction.fields.getTextInputValue('reason').trim();
     await reportDecision(
       interaction,

@@ -58,7 +58,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.storeUrl, logger, options.store);
   const quota = createQuota(store, config.quota);
-  const settings = settingsRepository(store);
+  // The announcer's clock: settings record when announcements began, which the announcer compares with.
+  const settings = settingsRepository(store, options.announce?.now);
   const oauth = createOAuth(config, store, grantRepository(store, config.tokenEncryptionKey), logger, quota);
   const registry = loadCommands();
   const jobs = jobRepository(store, config.tokenEncryptionKey);
@@ -136,6 +137,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             requestedPrivacy: job.review.requestedPrivacy,
             publishAt: job.review.publishAt,
             playlistId: job.review.playlistId,
+            // What the card shows the moderator: everything that is approved.
+            description: job.metadata.snippet.description,
+            tags: job.metadata.snippet.tags,
+            madeForKids: job.metadata.status.selfDeclaredMadeForKids,
+            thumbnailUrl: job.thumbnail?.url,
             card: undefined,
             status: 'pending',
             decidedBy: undefined,

@@ -163,6 +163,9 @@ test('a public upload through /upload is announced once: template filled, embed,
     announceChannelId: G1.announce,
     announceRoleId: G1.role,
     template: '{role} New: {title} by {uploader} on {channel} → {url}',
+    // Members' own uploads are announced, with the ping, only because the server chose both.
+    announceMembers: true,
+    announceMembersPing: true,
   });
   const account = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Uploads' } });
   await linkMember(discord, google, ALICE, account, G1.id);
@@ -193,7 +196,7 @@ test('a public upload through /upload is announced once: template filled, embed,
 });
 
 test('a scheduled upload is announced when YouTube publishes it, not before', async () => {
-  await settings(G2, { announceChannelId: G2.announce });
+  await settings(G2, { announceChannelId: G2.announce, announceMembers: true });
   await linkMember(
     discord,
     google,
@@ -283,7 +286,12 @@ test('an upload from outside Discord is announced on the next poll, for no quota
 
 test('Shorts and live streams are skipped when the server turns them off; a normal video is announced', async () => {
   const account = await serverChannel(G6, 'Clips');
-  await settings(G6, { announceChannelId: G6.announce, announceShorts: false, announceLive: false });
+  await settings(G6, {
+    announceChannelId: G6.announce,
+    announceShorts: false,
+    announceLive: false,
+    announceMembers: true,
+  });
   await polls(G6);
   const short = google.addVideo(account, { title: 'A Short', short: true });
   const live = google.addVideo(account, { title: 'On air', live: 'live' });
@@ -362,7 +370,7 @@ test('a video seen both ways is announced once, whichever way sees it first', as
 
 test('after a restart nothing is announced again, and a scheduled check carries over', async () => {
   const account = await serverChannel(G5, 'Restart TV');
-  await settings(G5, { announceChannelId: G5.announce });
+  await settings(G5, { announceChannelId: G5.announce, announceMembers: true });
   await linkMember(
     discord,
     google,

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { FeedError, parseFeed } from '../src/announce/feed.ts';
 import { buildAnnouncement, renderContent, type AnnouncedVideo } from '../src/announce/render.ts';
 import { announcementBody } from '../src/discord/announce.ts';
-import { DEFAULT_TEMPLATE } from '../src/store/settings.ts';
+import { DEFAULT_SETTINGS, DEFAULT_TEMPLATE, type ServerSettings } from '../src/store/settings.ts';
+import { announcementsBegan, verdict } from '../src/announce/policy.ts';
 
 // The shape of a real channel feed (trimmed): namespaces, the feed-level id without "UC", entities, CDATA.
 const FEED = `<?xml version="1.0" encoding="UTF-8"?>
@@ -127,4 +128,44 @@ test('the message: embed with title, link, thumbnail and uploader; only the role
   assert.deepEqual(outside.allowed_mentions, { parse: [], roles: [] });
   assert.equal(outside.content, '📺 New video from Chan: **Short one** https://youtu.be/CBzLIKfWpdg');
   assert.equal(outside.embeds?.[0]?.footer?.text, 'YouTube · Short');
+});
+
+test("the server's choice: its own channel's public videos; members' and unlisted ones only when opted in", () => {
+  const s = (patch: Partial<ServerSettings> = {}): ServerSettings => ({ ...DEFAULT_SETTINGS, ...patch });
+  assert.deepEqual(verdict(s(), { onServerChannel: true, privacy: 'public' }), {
+    announce: true,
+    ping: true,
+  });
+  assert.equal(verdict(s(), { onServerChannel: false, privacy: 'public' }).announce, false);
+  assert.equal(verdict(s(), { onServerChannel: true, privacy: 'unlisted' }).announce, false);
+  assert.deepEqual(verdict(s({ announceMembers: true }), { onServerChannel: false, privacy: 'public' }), {
+    announce: true,
+    ping: false,
+  });
+  assert.deepEqual(
+    verdict(s({ announceMembers: true, announceMembersPing: true }), {
+      onServerChannel: false,
+      privacy: 'public',
+    }),
+    { announce: true, ping: true },
+  );
+  assert.equal(
+    verdict(s({ announceMembers: true }), { onServerChannel: false, privacy: 'unlisted' }).announce,
+    false,
+  );
+  assert.equal(
+    verdict(s({ announceUnlisted: true }), { onServerChannel: true, privacy: 'unlisted' }).announce,
+    true,
+  );
+});
+
+test('announcements begin at the later of choosing the channel and linking it; unknown for old settings', () => {
+  const s = (announceSince: number | undefined): ServerSettings => ({ ...DEFAULT_SETTINGS, announceSince });
+  assert.equal(announcementsBegan(s(undefined), '2026-01-01T00:00:00Z'), undefined);
+  assert.equal(announcementsBegan(s(1000), undefined), 1000);
+  assert.equal(announcementsBegan(s(1000), '2026-01-01T00:00:00Z'), Date.parse('2026-01-01T00:00:00Z'));
+  assert.equal(
+    announcementsBegan(s(Date.parse('2027-01-01T00:00:00Z')), '2026-01-01T00:00:00Z'),
+    Date.parse('2027-01-01T00:00:00Z'),
+  );
 });

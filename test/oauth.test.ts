@@ -128,6 +128,7 @@ test('invalid_grant marks the link broken and asks the member to /link again', a
   assert.deepEqual(await oauth.linked('revoked-user'), {
     channel: (await oauth.linked('revoked-user'))?.channel,
     broken: true,
+    linkedAt: (await oauth.linked('revoked-user'))?.linkedAt,
   });
   const tokenCalls = google.requests.filter((r) => r.path === '/token').length;
   await assert.rejects(call, /run \/link/);

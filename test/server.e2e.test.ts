@@ -6,7 +6,7 @@ import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle, FakeAccount } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
 import { startWorld, type TestApp, type World } from './support/app.ts';
-import { linkMember, openLinkPage, pressContinue, TestBrowser } from './support/link.ts';
+import { linkMember, linkServer, openLinkPage, pressContinue, TestBrowser } from './support/link.ts';
 import { mp4Bytes, sha256 } from './support/media.ts';
 
 const GUILD = '800000000000000061';
@@ -548,4 +548,60 @@ test('when the review card cannot be posted, the uploader learns by DM that the 
   assert.equal(await bot.app.ctx.store.collection('review-pending').get(id), undefined);
   assert.deepEqual(await bot.app.ctx.reviews.decide(GUILD, id, MOD.id, true), { kind: 'unknown' });
   assert.equal(google.videos.get(video.id)?.status.privacyStatus, 'private');
+});
+
+// ---- Discord's limits: 1,024 characters an embed field, 6,000 an embed, 2,000 a message ----
+
+test('/server status and /server settings answer with very long values: shortened, and they say so', async () => {
+  const longTitle = `Channel ${'with a very long name '.repeat(100)}`.slice(0, 2000);
+  await linkServer(
+    bot.app,
+    google,
+    GUILD,
+    google.addAccount({ email: 'long@example.com', channel: { title: longTitle } }),
+  );
+  // A template of 2,000 characters (stored before the option's own limit, or by another version).
+  const template = `{title} {url} ${'x'.repeat(1985)}`;
+  await bot.app.ctx.settings.update(GUILD, {
+    template,
+    announceChannelId: GENERAL,
+    moderatorRoleId: MOD_ROLE,
+  });
+
+  const status = discord.sendCommand({
+    name: 'server',
+    user: MOD,
+    guildId: GUILD,
+    channelId: GENERAL,
+    options: [sub('status')],
+  });
+  const answer = await status.response();
+  assert.equal(answer.type, 4, 'answered');
+  const embed = (
+    answer.data as {
+      embeds?: { title?: string; fields?: { name: string; value: string }[]; footer?: { text: string } }[];
+    }
+  ).embeds?.[0];
+  assert.ok(embed, 'with the status embed');
+  const fields = embed.fields ?? [];
+  assert.ok(fields.every((f) => [...f.value].length <= 1024 && [...f.name].length <= 256));
+  const total = [
+    embed.title ?? '',
+    embed.footer?.text ?? '',
+    ...fields.flatMap((f) => [f.name, f.value]),
+  ].reduce((n, t) => n + [...t].length, 0);
+  assert.ok(total <= 6000, `the embed stays within 6,000 characters (${total})`);
+  assert.match(JSON.stringify(embed), /Channel with a very long name/);
+  assert.match(JSON.stringify(embed), /\{title\} \{url\} xxx/);
+  assert.match(JSON.stringify(embed), /shortened/i, 'it says so');
+
+  const shown = await run(MOD, [sub('settings')]);
+  assert.ok([...shown].length <= 2000);
+  assert.match(shown, /Template: \{title\} \{url\} xxx/);
+  assert.match(shown, /shortened/i);
+  const saved = await run(ADMIN, [sub('settings', { type: 5, name: 'announce_members', value: true })]);
+  assert.match(saved, /^Saved\./);
+  assert.match(saved, /members' own uploads: yes/);
+  assert.ok([...saved].length <= 2000);
+  assert.equal((await bot.app.ctx.settings.get(GUILD)).template, template, 'the stored template is whole');
 });

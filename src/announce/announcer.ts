@@ -6,8 +6,15 @@
 //   restarts. The check confirms with videos.list (1 unit) that the video really is public or unlisted, and
 //   retries a while when YouTube is late.
 // - Uploads from outside Discord to the server's own linked channel: the channel's public Atom feed is polled
-//   (0 units) every pollIntervalMs. The first look at a channel only records what is there. New entries are
-//   confirmed with one videos.list call for up to 50 of them (1 unit) through the server channel's grant.
+//   (0 units) every pollIntervalMs. The first look at a channel only records what was published before
+//   announcements began (the announcement channel was chosen, or the server channel linked, whichever is later);
+//   what the feed says was published since is new even then. New entries are confirmed with one videos.list call
+//   for up to 50 of them (1 unit) through the server channel's grant.
+//
+// What is announced is the server's choice: videos on the server's own channel, public ones. Members' own uploads
+// (to their own channels) only with announceMembers, and then without the role ping unless announceMembersPing;
+// unlisted videos only with announceUnlisted. Otherwise any member could make the bot ping a role and post a
+// thumbnail of their choosing.
 //
 // Never twice: every video is claimed per server in the store before anything is posted (an in-process lock makes
 // the claim atomic), whichever way it was seen first; a failed post is not retried, since Discord may have
@@ -23,6 +30,7 @@ import { UserError } from '../errors.ts';
 import { fetchFeed, type FeedEntry } from './feed.ts';
 import { buildAnnouncement, defaultThumbnail, type AnnouncedVideo, type Announcement } from './render.ts';
 import { keyedSerial } from '../store/serial.ts';
+import { announcementsBegan, verdict } from './policy.ts';
 
 /**
  * A video uploaded through the bot that is (or will be) visible: reported when an upload ends, and when a
@@ -208,6 +216,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
     facts: Facts,
     memberId: string | undefined,
     via: 'upload' | 'feed',
+    ping: boolean,
   ): Promise<boolean> {
     const channelId = settings.announceChannelId;
     if (channelId === undefined) return false;
@@ -224,7 +233,11 @@ export function createAnnouncer(deps: AnnouncerDeps) {
     };
     const announcement = buildAnnouncement(
       guildId,
-      { announceChannelId: channelId, announceRoleId: settings.announceRoleId, template: settings.template },
+      {
+        announceChannelId: channelId,
+        announceRoleId: ping ? settings.announceRoleId : undefined,
+        template: settings.template,
+      },
       video,
     );
     try {
@@ -234,7 +247,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
         { at: now(), outcome: 'announced', ...(messageId ? { messageId } : {}) },
         CLAIM_TTL_MS,
       );
-      logger.info({ guildId, videoId: facts.id, channelId, messageId, via }, 'video announced');
+      logger.info({ guildId, videoId: facts.id, channelId, messageId, via, ping }, 'video announced');
       stateOf(guildId).postError = undefined;
     } catch (error) {
       // Not retried: Discord may have shown the message although the answer was lost.
@@ -336,6 +349,16 @@ export function createAnnouncer(deps: AnnouncerDeps) {
       }
       return retry('publishAt passed, still private'); // YouTube publishes a little late
     }
+    const serverChannel = (await deps.oauth.linked(serverOwner(p.guildId)))?.channel.id;
+    const allowed = verdict(settings, {
+      onServerChannel: serverChannel !== undefined && facts.channelId === serverChannel,
+      privacy: facts.privacy,
+    });
+    if (!allowed.announce) {
+      // Not claimed: should it become public on the server's channel, the feed may still announce it.
+      logger.info({ guildId: p.guildId, videoId: p.videoId, why: allowed.why }, 'video not announced');
+      return undefined;
+    }
     if (facts.live && !settings.announceLive) {
       await skip(p.guildId, p.videoId, 'live');
       return undefined;
@@ -356,7 +379,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
       return undefined;
     }
     const memberId = p.memberId !== undefined && SNOWFLAKE.test(p.memberId) ? p.memberId : undefined;
-    await announce(p.guildId, settings, facts, memberId, 'upload');
+    await announce(p.guildId, settings, facts, memberId, 'upload', allowed.ping);
     return undefined;
   }
 
@@ -464,13 +487,24 @@ export function createAnnouncer(deps: AnnouncerDeps) {
     }
     state.lastError = undefined;
     const ids = list.map((e) => e.videoId);
-    if (seen === undefined || seen.channelId !== channelId || now() - seen.at > SEEN_STALE_MS) {
-      await seenRecords.set(guildId, { channelId, ids, at: now() });
-      logger.info({ guildId, channelId, videos: ids.length }, 'announcements: watching the server channel');
-      return;
-    }
+    const firstLook = seen === undefined || seen.channelId !== channelId;
+    let known: Set<string>;
+    if (firstLook || now() - seen.at > SEEN_STALE_MS) {
+      // The first look: what was published before announcements began is only noted; what the feed says was
+      // published since then (a video uploaded right after the channel was linked) is new. After a long absence
+      // everything is only noted: no flood of what came meanwhile.
+      const began = firstLook ? announcementsBegan(settings, linked.linkedAt) : undefined;
+      const fresh = (e: FeedEntry) => {
+        const at = e.published !== undefined ? Date.parse(e.published) : NaN;
+        return began !== undefined && !Number.isNaN(at) && at > began;
+      };
+      known = new Set(list.filter((e) => !fresh(e)).map((e) => e.videoId));
+      logger.info(
+        { guildId, channelId, videos: ids.length, fresh: ids.length - known.size },
+        'announcements: watching the server channel',
+      );
+    } else known = new Set(seen.ids);
 
-    const known = new Set(seen.ids);
     const settled = new Set<string>();
     const candidates: FeedEntry[] = [];
     for (const entry of list) {
@@ -508,12 +542,16 @@ export function createAnnouncer(deps: AnnouncerDeps) {
           f.short = entry.short;
           if (f.live && !settings.announceLive) await skip(guildId, f.id, 'live');
           else if (f.short && !settings.announceShorts) await skip(guildId, f.id, 'short');
-          else await announce(guildId, settings, f, undefined, 'feed');
+          else {
+            const allowed = verdict(settings, { onServerChannel: true, privacy: f.privacy });
+            if (allowed.announce) await announce(guildId, settings, f, undefined, 'feed', allowed.ping);
+            else logger.info({ guildId, videoId: f.id, why: allowed.why }, 'video not announced');
+          }
         }
       }
     }
     const remembered = [
-      ...new Set([...ids.filter((id) => known.has(id) || settled.has(id)), ...seen.ids]),
+      ...new Set([...ids.filter((id) => known.has(id) || settled.has(id)), ...(firstLook ? [] : seen.ids)]),
     ].slice(0, SEEN_KEEP);
     await seenRecords.set(guildId, { channelId, ids: remembered, at: now() });
   }
@@ -568,6 +606,25 @@ export function createAnnouncer(deps: AnnouncerDeps) {
       const scheduled = upload.publishAt !== undefined ? Date.parse(upload.publishAt) : NaN;
       if (upload.privacy === 'private' && Number.isNaN(scheduled)) return; // private: never announced
       const dueAt = upload.privacy === 'private' ? scheduled : now();
+      // The server's choice, as far as it can be told without a YouTube call (the check asks again with the facts).
+      const settings = await deps.settings.get(upload.guildId);
+      const serverOwnerKey = serverOwner(upload.guildId);
+      let onServerChannel = upload.account === serverOwnerKey;
+      if (!onServerChannel) {
+        const [mine, server] = await Promise.all([
+          deps.oauth.linked(upload.account),
+          deps.oauth.linked(serverOwnerKey),
+        ]);
+        onServerChannel = mine !== undefined && server !== undefined && mine.channel.id === server.channel.id;
+      }
+      const allowed = verdict(settings, { onServerChannel, privacy: upload.privacy });
+      if (!allowed.announce) {
+        logger.info(
+          { guildId: upload.guildId, videoId: upload.videoId, why: allowed.why },
+          'video not announced',
+        );
+        return;
+      }
       const id = key(upload.guildId, upload.videoId);
       if ((await claims.get(id)) !== undefined) return;
       const existing = await pending.get(id);

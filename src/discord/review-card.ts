@@ -16,44 +16,122 @@ import type { Logger } from '../logger.ts';
 import type { ReviewRecord, ReviewSurface } from '../review/reviews.ts';
 import { customId } from './command.ts';
 
+/** Embed limits: 1,024 characters a field; the whole card stays far below 6,000. */
+const FIELD = 1024;
+const DESCRIPTION_SHOWN = 300;
+
+const cut = (text: string, max: number) => {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+};
+/** Discord shows <t:…:F> in each moderator's own time zone. */
+const when = (iso: string) => {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `<t:${Math.floor(ms / 1000)}:F>`;
+};
+
+function requested(review: ReviewRecord): string {
+  if (review.status === 'pending' && review.missedPublishAt)
+    return `Scheduled for ${when(review.missedPublishAt)} — ⚠️ that time passed while it waited: publish it now, or choose a new time`;
+  if (review.publishAt) return `Scheduled: public at ${when(review.publishAt)} (private until then)`;
+  return review.requestedPrivacy;
+}
+
+/**
+ * What the moderator approves: title and link, the uploader, the privacy or schedule, the playlist, made for
+ * kids, the tags, the description (shortened) and the thumbnail. The thumbnail is the attachment as the member
+ * gave it (on Discord's CDN, checked when the upload was accepted; it is what the video will show once public),
+ * else YouTube's own thumbnail address, which names nothing but the video id the card already links.
+ */
 function embed(review: ReviewRecord): EmbedBuilder {
+  const kids = review.madeForKids === undefined ? 'not said' : review.madeForKids ? 'yes' : 'no';
   const builder = new EmbedBuilder()
-    .setTitle(review.title.slice(0, 256))
+    .setTitle(cut(review.title, 256))
     .setURL(`https://youtu.be/${review.videoId}`)
-    .setThumbnail(`https://i.ytimg.com/vi/${review.videoId}/hqdefault.jpg`)
+    .setThumbnail(review.thumbnailUrl ?? `https://i.ytimg.com/vi/${review.videoId}/hqdefault.jpg`)
     .addFields(
       { name: 'Uploaded by', value: `<@${review.uploaderId}>`, inline: true },
+      { name: 'Requested', value: cut(requested(review), FIELD), inline: true },
       {
-        name: 'Requested',
-        value: `${review.publishAt ? `scheduled for ${review.publishAt}` : review.requestedPrivacy}${review.playlistId ? ', with a playlist' : ''}`,
+        name: 'Playlist',
+        value: cut(review.playlistId ? (review.playlistTitle ?? review.playlistId) : 'none', FIELD),
         inline: true,
       },
+      { name: 'Made for kids', value: kids, inline: true },
     );
-  if (review.status === 'approved')
-    builder.addFields({ name: 'Decision', value: `✅ Approved by <@${review.decidedBy ?? ''}>` });
+  if (review.tags && review.tags.length > 0)
+    builder.addFields({ name: 'Tags', value: cut(review.tags.join(', '), FIELD) });
+  if (review.description)
+    builder.addFields({ name: 'Description', value: cut(review.description, DESCRIPTION_SHOWN) });
+  if (review.status === 'approved') {
+    const how = review.missedPublishAt
+      ? review.publishAt
+        ? ` — the schedule had passed; now public at ${when(review.publishAt)}`
+        : ' — the schedule had passed; published at once'
+      : '';
+    builder.addFields({
+      name: 'Decision',
+      value: cut(`✅ Approved by <@${review.decidedBy ?? ''}>${how}`, FIELD),
+    });
+  }
   if (review.status === 'rejected') {
     builder.addFields({
       name: 'Decision',
-      value: `❌ Rejected by <@${review.decidedBy ?? ''}>${review.reason ? `: ${review.reason}` : ''}`.slice(
-        0,
-        1024,
+      value: cut(
+        `❌ Rejected by <@${review.decidedBy ?? ''}>${review.reason ? `: ${review.reason}` : ''}`,
+        FIELD,
       ),
     });
   }
   return builder;
 }
 
-export function reviewButtons(id: string) {
-  return new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder()
-      .setCustomId(customId('upload', 'review', 'approve', id))
-      .setLabel('Approve')
-      .setStyle(ButtonStyle.Success),
+/** The card's buttons: Approve/Reject, or, once the schedule passed, Publish now / New time / Reject. */
+export function reviewButtons(id: string, missedSchedule = false) {
+  const row = new ActionRowBuilder<ButtonBuilder>();
+  if (missedSchedule) {
+    row.addComponents(
+      new ButtonBuilder()
+        .setCustomId(customId('upload', 'review', 'now', id))
+        .setLabel('Publish now')
+        .setStyle(ButtonStyle.Success),
+      new ButtonBuilder()
+        .setCustomId(customId('upload', 'review', 'when', id))
+        .setLabel('New time')
+        .setStyle(ButtonStyle.Primary),
+    );
+  } else {
+    row.addComponents(
+      new ButtonBuilder()
+        .setCustomId(customId('upload', 'review', 'approve', id))
+        .setLabel('Approve')
+        .setStyle(ButtonStyle.Success),
+    );
+  }
+  return row.addComponents(
     new ButtonBuilder()
       .setCustomId(customId('upload', 'review', 'reject', id))
       .setLabel('Reject')
       .setStyle(ButtonStyle.Danger),
   );
+}
+
+/** Asks the moderator for a new schedule, after the requested one passed. */
+export function reviewTimeModal(id: string): ModalBuilder {
+  return new ModalBuilder()
+    .setCustomId(customId('upload', 'when', id))
+    .setTitle('Publish at a new time')
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel('When? e.g. 2026-12-24T18:00Z (UTC)')
+        .setTextInputComponent(
+          new TextInputBuilder()
+            .setCustomId('publish_at')
+            .setStyle(TextInputStyle.Short)
+            .setMaxLength(40)
+            .setRequired(true),
+        ),
+    );
 }
 
 /** Asks the moderator why, before a rejection (the member is told). */
@@ -83,7 +161,7 @@ export function discordReviewSurface(client: Client, logger: Logger): ReviewSurf
             content:
               'A new upload to the server channel is waiting for review (it is private until approved).',
             embeds: [embed(review).toJSON()],
-            components: [reviewButtons(review.id).toJSON()],
+            components: [reviewButtons(review.id, review.missedPublishAt !== undefined).toJSON()],
             allowed_mentions: { parse: [] },
           },
         })) as { id: string };
@@ -99,12 +177,15 @@ export function discordReviewSurface(client: Client, logger: Logger): ReviewSurf
     },
     async updateCard(review) {
       if (!review.card) return;
+      const open = review.status === 'pending';
       await client.rest
         .patch(Routes.channelMessage(review.card.channelId, review.card.messageId), {
           body: {
-            content: 'Review decided.',
+            content: open
+              ? 'An upload to the server channel is waiting for review (it is private until approved).'
+              : 'Review decided.',
             embeds: [embed(review).toJSON()],
-            components: [],
+            components: open ? [reviewButtons(review.id, review.missedPublishAt !== undefined).toJSON()] : [],
             allowed_mentions: { parse: [] },
           },
         })

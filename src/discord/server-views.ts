@@ -28,14 +28,87 @@ export function formatUsage(usage: QuotaUsage): string {
   );
 }
 
-export function renderSettings(s: ServerSettings): string {
+/** Discord's limits for what these views show. */
+export const DISCORD_LIMITS = { content: 2000, fieldValue: 1024, fieldName: 256, embed: 6000 } as const;
+/** The longest template shown: the option's own limit. A longer stored one is shortened on screen only. */
+const TEMPLATE_SHOWN = 1000;
+export const SHORTENED_NOTE =
+  "Some long values are shortened here to fit Discord's limits; the stored settings are whole.";
+
+/** Cuts to at most `max` characters (code points), ending in … when cut. */
+export function shorten(text: string, max: number): { text: string; cut: boolean } {
+  const chars = [...text];
+  return chars.length <= max
+    ? { text, cut: false }
+    : { text: `${chars.slice(0, Math.max(0, max - 1)).join('')}…`, cut: true };
+}
+
+export interface SettingsView {
+  /** One line per group of settings, the template excepted. */
+  readonly lines: string[];
+  /** The template as shown (perhaps shortened). */
+  readonly template: string;
+  /** True when a value was shortened to fit. */
+  readonly shortened: boolean;
+}
+
+export function settingsView(s: ServerSettings, templateMax = TEMPLATE_SHOWN): SettingsView {
   const channel = (id: string | undefined) => (id ? `<#${id}>` : 'not set');
   const role = (id: string | undefined) => (id ? `<@&${id}>` : 'not set');
-  return [
-    `• Default privacy: **${s.defaultPrivacy}** · category: **${s.defaultCategory}** · playlist: ${s.defaultPlaylist ?? 'none'}`,
-    `• Moderator role: ${role(s.moderatorRoleId)}`,
-    `• Review channel: ${channel(s.reviewChannelId)}`,
-    `• Announcements: ${channel(s.announceChannelId)} · ping: ${role(s.announceRoleId)} · Shorts: ${s.announceShorts ? 'yes' : 'no'} · live streams: ${s.announceLive ? 'yes' : 'no'}`,
-    `• Template: ${s.template}`,
-  ].join('\n');
+  const yes = (on: boolean) => (on ? 'yes' : 'no');
+  const playlist = shorten(s.defaultPlaylist ?? 'none', 100);
+  const template = shorten(s.template, templateMax);
+  return {
+    lines: [
+      `• Default privacy: **${s.defaultPrivacy}** · category: **${shorten(s.defaultCategory, 20).text}** · playlist: ${playlist.text}`,
+      `• Moderator role: ${role(s.moderatorRoleId)}`,
+      `• Review channel: ${channel(s.reviewChannelId)}`,
+      `• Announcements: ${channel(s.announceChannelId)} · ping: ${role(s.announceRoleId)} · Shorts: ${yes(s.announceShorts)} · live streams: ${yes(s.announceLive)}`,
+      `• Also announced: members' own uploads: ${yes(s.announceMembers)}${s.announceMembers ? ` (ping: ${yes(s.announceMembersPing)})` : ''} · unlisted videos: ${yes(s.announceUnlisted)}`,
+    ],
+    template: template.text,
+    shortened: template.cut || playlist.cut,
+  };
+}
+
+/** The settings as one message text (after `prefix`), within Discord's 2,000 characters; says when shortened. */
+export function renderSettings(s: ServerSettings, prefix = ''): string {
+  const view = settingsView(s);
+  const text = `${prefix}${[...view.lines, `• Template: ${view.template}`].join('\n')}`;
+  const note = `\n_${SHORTENED_NOTE}_`;
+  const fitted = shorten(text, DISCORD_LIMITS.content - [...note].length);
+  return view.shortened || fitted.cut ? `${fitted.text}${note}` : text;
+}
+
+export interface EmbedField {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * Fields within Discord's embed limits: each value at most 1,024 characters, names 256, and the whole embed
+ * (title, fields, footer) 6,000; values are shortened, longest first. `shortened` says whether anything was cut.
+ */
+export function fitFields(
+  title: string,
+  fields: readonly EmbedField[],
+  reserve = SHORTENED_NOTE.length,
+): { fields: EmbedField[]; shortened: boolean } {
+  let shortened = false;
+  const out = fields.map((f) => {
+    const name = shorten(f.name, DISCORD_LIMITS.fieldName);
+    const value = shorten(f.value || '—', DISCORD_LIMITS.fieldValue);
+    shortened ||= name.cut || value.cut;
+    return { name: name.text, value: value.text };
+  });
+  const size = () =>
+    [...title].length + reserve + out.reduce((n, f) => n + [...f.name].length + [...f.value].length, 0);
+  while (size() > DISCORD_LIMITS.embed) {
+    const longest = out.reduce((a, b) => ([...b.value].length > [...a.value].length ? b : a));
+    if ([...longest.value].length <= 1) break;
+    const over = size() - DISCORD_LIMITS.embed;
+    longest.value = shorten(longest.value, Math.max(1, [...longest.value].length - over)).text;
+    shortened = true;
+  }
+  return { fields: out, shortened };
 }

@@ -2,12 +2,21 @@
 // approves it (the requested privacy, playlist and announcement then apply) or rejects it (the
 // video is deleted and the member told why). A decision is taken exactly once, and only counts once
 // YouTube has applied it.
+//
+// Never stuck: a decision is claimed (the pending marker taken, then a claim with its time written) before it is
+// applied. A claim older than the lease belongs to a process that died in between; the next press takes the
+// decision again. Applying is safe to repeat: approving sets the same privacy (and adds to the playlist only when
+// the video is not in it yet), rejecting a video already gone is done.
+//
+// Never refused forever: a schedule that passed while the upload waited (by our clock, or YouTube's
+// invalidPublishAt) is offered to the moderator as "publish now" or a new time.
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
 import type { Logger } from '../logger.ts';
 import type { OAuthService } from '../google/oauth.ts';
-import { youtubeClient } from '../google/youtube.ts';
-import { classifyError, googleReason } from '../errors.ts';
-import type { Privacy } from '../uploads/metadata.ts';
+import { classifyError, googleReason, UserError } from '../errors.ts';
+import { applyDecision, playlistTitle } from './apply.ts';
+import { parsePublishAt, type Privacy } from '../uploads/metadata.ts';
 
 export interface ReviewRecord {
   readonly id: string;
@@ -17,20 +26,37 @@ export interface ReviewRecord {
   readonly uploaderId: string;
   readonly videoId: string;
   readonly title: string;
-  readonly requestedPrivacy: Privacy;
-  readonly publishAt: string | undefined;
+  /** What the member asked; becomes 'public' when a moderator publishes a missed schedule at once. */
+  requestedPrivacy: Privacy;
+  /** The schedule asked for (or the new time a moderator chose); cleared when published at once. */
+  publishAt: string | undefined;
   readonly playlistId: string | undefined;
+  /** What the card shows besides (absent on reviews opened before the card showed them). */
+  readonly description?: string | undefined;
+  readonly tags?: readonly string[] | undefined;
+  /** Looked up when the review opens; the id is shown when YouTube cannot tell. */
+  playlistTitle?: string | undefined;
+  readonly madeForKids?: boolean | undefined;
+  /** The thumbnail as the member gave it (a Discord CDN attachment checked when the upload was accepted). */
+  readonly thumbnailUrl?: string | undefined;
+  /** The schedule that passed while the upload waited: the card offers "Publish now" or a new time. */
+  missedPublishAt?: string | undefined;
   card: { channelId: string; messageId: string } | undefined;
   status: 'pending' | 'approved' | 'rejected';
   decidedBy: string | undefined;
   reason: string | undefined;
 }
 
+/** How an approval applies the schedule: as requested, at once, or at a new time. */
+export type ApproveAs = { kind: 'requested' } | { kind: 'now' } | { kind: 'at'; publishAt: string };
+
 export type Decision =
   | { kind: 'approved'; review: ReviewRecord; notes: string[] }
   | { kind: 'rejected'; review: ReviewRecord; notes: string[] }
   /** YouTube did not take the change: nothing was recorded, the review is still pending, press again. */
   | { kind: 'failed'; review: ReviewRecord; notes: string[] }
+  /** The schedule passed while the upload waited: nothing changed, the card now offers Publish now / New time. */
+  | { kind: 'expired'; review: ReviewRecord; notes: string[] }
   /** Another moderator's press is being applied right now. */
   | { kind: 'busy'; review: ReviewRecord; notes: string[] }
   | { kind: 'already'; review: ReviewRecord }
@@ -46,6 +72,19 @@ export interface ReviewSurface {
   tellUploader(review: ReviewRecord, text: string): Promise<void>;
 }
 
+/** A decision being applied: by whom, since when. Past the lease, its process is taken to be gone. */
+interface Claim {
+  at: number;
+  by: string;
+  approve: boolean;
+  token: string;
+}
+
+/** How long a claimed decision may take before another press may take it again (a few YouTube calls). */
+export const CLAIM_LEASE_MS = 2 * 60_000;
+/** YouTube wants a schedule in the future; one this close is treated as passed. */
+const SCHEDULE_LEAD_MS = 60_000;
+
 export function createReviews(deps: {
   store: Store;
   oauth: OAuthService;
@@ -54,82 +93,81 @@ export function createReviews(deps: {
   surface: ReviewSurface;
   /** Called after an approval made the video visible (announcements). */
   onApproved?: (review: ReviewRecord) => Promise<void>;
+  now?: () => number;
 }) {
   const records = deps.store.collection<ReviewRecord>('review');
   const pending = deps.store.collection<true>('review-pending');
+  const claims = deps.store.collection<Claim>('review-claim');
+  /** A recorded decision whose card, DM and announcement are still due. */
+  const followUps = deps.store.collection<true>('review-followup');
   /** Decisions being applied by this process, by review id. */
   const inflight = new Map<string, Promise<Decision>>();
-  const { rootUrl } = deps;
+  const { logger } = deps;
+  const now = deps.now ?? Date.now;
 
-  /** Applies the decision on YouTube; throws when the privacy change or the delete did not happen. */
-  async function apply(review: ReviewRecord, approve: boolean): Promise<string[]> {
-    const notes: string[] = [];
-    await deps.oauth.withClient(review.account, async (client) => {
-      const yt = youtubeClient(rootUrl, client);
-      if (!approve) {
-        try {
-          await yt.videos.delete({ id: review.videoId }, { rootUrl });
-        } catch (error) {
-          // Already gone (deleted in YouTube Studio meanwhile): what a rejection wants is done.
-          if (googleReason(error) !== 'videoNotFound') throw error;
-          notes.push('The video was already gone from YouTube.');
-        }
-        return;
-      }
-      // Read, modify, write: an update replaces the whole status part.
-      const { data } = await yt.videos.list({ part: ['status'], id: [review.videoId] }, { rootUrl });
-      const status = data.items?.[0]?.status ?? {};
-      await yt.videos.update(
-        {
-          part: ['status'],
-          requestBody: {
-            id: review.videoId,
-            status: {
-              ...status,
-              privacyStatus: review.publishAt ? 'private' : review.requestedPrivacy,
-              ...(review.publishAt ? { publishAt: review.publishAt } : {}),
-            },
-          },
-        },
-        { rootUrl },
-      );
-      if (review.playlistId) {
-        try {
-          await yt.playlistItems.insert(
-            {
-              part: ['snippet'],
-              requestBody: {
-                snippet: {
-                  playlistId: review.playlistId,
-                  resourceId: { kind: 'youtube#video', videoId: review.videoId },
-                },
-              },
-            },
-            { rootUrl },
-          );
-        } catch (error) {
-          notes.push(`Adding it to the playlist failed: ${classifyError(error).message}`);
-        }
-      }
-    });
-    return notes;
+  const passed = (publishAt: string | undefined) =>
+    publishAt !== undefined && Date.parse(publishAt) <= now() + SCHEDULE_LEAD_MS;
+
+  /** Gives a claimed decision back: the review is pending again and anyone may press. */
+  async function release(id: string): Promise<void> {
+    await claims.delete(id);
+    await pending.set(id, true);
+  }
+
+  /** The schedule passed: nothing is applied; the card offers Publish now, a new time, or Reject. */
+  async function expire(review: ReviewRecord, publishAt: string): Promise<Decision> {
+    review.missedPublishAt = publishAt;
+    await records.set(review.id, review);
+    await release(review.id);
+    await deps.surface.updateCard(review);
+    logger.info({ reviewId: review.id, guildId: review.guildId, publishAt }, 'review: the schedule passed');
+    return {
+      kind: 'expired',
+      review,
+      notes: [
+        `The scheduled time (${publishAt}) passed while this upload waited for review, so YouTube cannot schedule it any more. Press **Publish now** on the card, **New time** to choose another, or Reject.`,
+      ],
+    };
   }
 
   /** Applies a claimed decision; on failure the claim is given back and nothing is recorded. */
   async function settle(
-    review: ReviewRecord,
+    pressed: ReviewRecord,
     moderatorId: string,
     approve: boolean,
     reason: string | undefined,
+    as: ApproveAs,
+    repeat: boolean,
   ): Promise<Decision> {
-    const { id, guildId } = review;
+    const { id, guildId } = pressed;
+    // The record as it is now (a schedule missed meanwhile is on it).
+    const review = (await records.get(id)) ?? pressed;
+    await claims.set(
+      id,
+      { at: now(), by: moderatorId, approve, token: randomBytes(6).toString('hex') },
+      // Kept a while past the lease so a later press can still tell a stale claim from none.
+      10 * CLAIM_LEASE_MS,
+    );
+    const asked = review.publishAt;
+    if (approve) {
+      if (as.kind === 'now') {
+        // A schedule means "public then": published at once, it is public now.
+        review.requestedPrivacy =
+          review.publishAt || review.missedPublishAt ? 'public' : review.requestedPrivacy;
+        review.publishAt = undefined;
+      } else if (as.kind === 'at') review.publishAt = as.publishAt;
+      if (passed(review.publishAt)) return expire(review, review.publishAt ?? '');
+    }
     let notes: string[];
     try {
-      notes = await apply(review, approve);
+      notes = await applyDecision(deps, review, approve, repeat);
     } catch (error) {
-      await pending.set(id, true);
+      if (approve && review.publishAt && googleReason(error) === 'invalidPublishAt')
+        return expire(review, review.publishAt);
+      review.publishAt = asked;
+      await release(id);
       const { message, kind, detail, referenceId } = classifyError(error);
-      deps.logger.warn(
+      logger.warn(
         { reviewId: id, guildId, approve, kind, ...detail, referenceId, err: error },
         'review decision could not be applied on YouTube; the review stays pending',
       );
@@ -147,22 +185,34 @@ export function createReviews(deps: {
     review.status = approve ? 'approved' : 'rejected';
     review.decidedBy = moderatorId;
     review.reason = reason;
+    // The follow-ups are due before the decision is recorded: whoever takes this marker carries them out, here
+    // at once, or at the next press should this process die before.
+    await followUps.set(id, true);
     await records.set(id, review);
+    await claims.delete(id);
+    if ((await followUps.take(id)) !== undefined) await followUp(review);
+    return approve ? { kind: 'approved', review, notes } : { kind: 'rejected', review, notes };
+  }
+
+  /** After a recorded decision: the card shows it, the uploader hears it, an approved video is announced. */
+  async function followUp(review: ReviewRecord): Promise<void> {
     await deps.surface.updateCard(review);
     const link = `https://youtu.be/${review.videoId}`;
     await deps.surface.tellUploader(
       review,
-      approve
+      review.status === 'approved'
         ? `✅ Your upload **${review.title}** to the server's channel was approved: ${link}`
-        : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${reason ? ` Reason: ${reason}` : ''}`,
+        : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${review.reason ? ` Reason: ${review.reason}` : ''}`,
     );
-    if (approve && deps.onApproved)
+    if (review.status === 'approved' && deps.onApproved)
       await deps
         .onApproved(review)
         .catch((error: unknown) =>
-          deps.logger.error({ reviewId: id, guildId, err: error }, 'after-approval work failed'),
+          deps.logger.error(
+            { reviewId: review.id, guildId: review.guildId, err: error },
+            'after-approval work failed',
+          ),
         );
-    return approve ? { kind: 'approved', review, notes } : { kind: 'rejected', review, notes };
   }
 
   return {
@@ -171,6 +221,10 @@ export function createReviews(deps: {
      * it, so the review is dropped and the uploader told that the video stays private.
      */
     async open(review: ReviewRecord, channelId: string): Promise<void> {
+      if (review.playlistId && review.playlistTitle === undefined)
+        review.playlistTitle = await playlistTitle(deps, review.account, review.playlistId);
+      // The upload took longer than the time left: the card offers Publish now from the start.
+      if (review.publishAt && passed(review.publishAt)) review.missedPublishAt = review.publishAt;
       await records.set(review.id, review);
       await pending.set(review.id, true);
       review.card = await deps.surface.postCard(review, channelId);
@@ -180,7 +234,7 @@ export function createReviews(deps: {
       }
       await pending.delete(review.id);
       await records.delete(review.id);
-      deps.logger.error(
+      logger.error(
         { reviewId: review.id, guildId: review.guildId, channelId, videoId: review.videoId },
         'review card could not be posted: the upload stays private and no review is open',
       );
@@ -196,10 +250,12 @@ export function createReviews(deps: {
 
     /**
      * Approves or rejects once, for a press in `guildId` (a review of another server is 'unknown'). The
-     * decision is claimed atomically (the pending marker is taken), applied on YouTube, and only then
-     * recorded, shown on the card and told to the uploader. When YouTube refuses, the marker is put back:
-     * the review stays pending with its buttons, and the moderator can press again. A press that comes
-     * while another is being applied waits for it: it learns who decided, or tries itself if that failed.
+     * decision is claimed atomically (the pending marker is taken, then the claim written with its time), applied
+     * on YouTube, and only then recorded, shown on the card and told to the uploader. When YouTube refuses, the
+     * marker is put back: the review stays pending with its buttons, and the moderator can press again. A press
+     * that comes while another is being applied waits for it when it runs here, and answers busy when it runs in
+     * another process — unless that claim is older than the lease: its process died, and the decision is taken
+     * again. `as` says how an approval applies the schedule ('now' or a new time after it passed).
      */
     async decide(
       guildId: string | null,
@@ -207,27 +263,65 @@ export function createReviews(deps: {
       moderatorId: string,
       approve: boolean,
       reason?: string,
+      as: ApproveAs = { kind: 'requested' },
     ): Promise<Decision> {
+      if (as.kind === 'at') {
+        const when = parsePublishAt(as.publishAt);
+        if (!when)
+          throw new UserError(
+            'I could not read the new time. Write it like 2026-12-24T18:00:00Z (UTC) or 2026-12-24T18:00+01:00.',
+          );
+        if (passed(when.toISOString()))
+          throw new UserError(`The new time must be in the future; ${when.toISOString()} has passed.`);
+        as = { kind: 'at', publishAt: when.toISOString() };
+      }
       const review = await records.get(id);
       if (!review || guildId === null || review.guildId !== guildId) return { kind: 'unknown' };
+      let repeat = false;
       while ((await pending.take(id)) === undefined) {
         const current = (await records.get(id)) ?? review;
-        if (current.status !== 'pending') return { kind: 'already', review: current };
-        const running = inflight.get(id);
-        if (running === undefined) {
-          // Claimed elsewhere (another process sharing the store), and not yet applied.
-          return {
-            kind: 'busy',
-            review: current,
-            notes: [
-              "Another moderator's decision on this upload is being applied right now. If the card still has its buttons in a moment, press again.",
-            ],
-          };
+        if (current.status !== 'pending') {
+          // Decided by a process that died before telling anyone: this press completes it.
+          if ((await followUps.take(id)) !== undefined) {
+            logger.warn(
+              { reviewId: id, guildId },
+              'review: completing a decision whose follow-ups were lost',
+            );
+            await followUp(current);
+          }
+          return { kind: 'already', review: current };
         }
-        await running.catch(() => undefined);
+        const running = inflight.get(id);
+        if (running !== undefined) {
+          await running.catch(() => undefined);
+          continue;
+        }
+        // Claimed elsewhere (another process sharing the store), and not yet applied.
+        const claim = await claims.get(id);
+        if (claim === undefined) {
+          // Between another process's claim and its record (a moment), or left by a process that died right
+          // there (or by a version that kept no claim): start the lease clock now; after it, a press takes over.
+          await claims.set(id, { at: now(), by: '', approve, token: 'unowned' }, 10 * CLAIM_LEASE_MS);
+        } else if (!repeat && now() - claim.at > CLAIM_LEASE_MS) {
+          // Its process is gone (it died between claiming and recording): the decision is free again.
+          logger.warn(
+            { reviewId: id, guildId, claimedAt: claim?.at, claimedBy: claim?.by },
+            'review: a stale claim is taken over',
+          );
+          repeat = true;
+          await pending.set(id, true);
+          continue;
+        }
+        return {
+          kind: 'busy',
+          review: current,
+          notes: [
+            "Another moderator's decision on this upload is being applied right now. If the card still has its buttons in a moment, press again.",
+          ],
+        };
       }
       // Registered before anything else awaits, so a press arriving now finds it.
-      const attempt = settle(review, moderatorId, approve, reason);
+      const attempt = settle(review, moderatorId, approve, reason, as, repeat);
       inflight.set(id, attempt);
       try {
         return await attempt;

@@ -130,11 +130,13 @@ export function grantRepository(store: Store, keys: Keyring) {
       };
     },
     /** The channel an owner is linked to, readable even when the tokens are not. */
-    async channel(owner: string): Promise<{ channel: LinkedChannel; broken: boolean } | undefined> {
+    async channel(
+      owner: string,
+    ): Promise<{ channel: LinkedChannel; broken: boolean; linkedAt: string } | undefined> {
       const record = await records.get(owner);
       return record === undefined
         ? undefined
-        : { channel: record.channel, broken: record.brokenAt !== undefined };
+        : { channel: record.channel, broken: record.brokenAt !== undefined, linkedAt: record.linkedAt };
     },
     /**
      * The other owners linked to the same YouTube channel as `owner` (revoking one grant of a Google

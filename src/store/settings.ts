@@ -19,6 +19,20 @@ export interface ServerSettings {
   readonly template: string;
   readonly announceShorts: boolean;
   readonly announceLive: boolean;
+  /**
+   * Members' own uploads (to their own channels, through the bot) are announced too. Off by default: only what
+   * is uploaded to the server's own channel is announced, so a member cannot make the bot post for them.
+   */
+  readonly announceMembers: boolean;
+  /** Announcements of members' own uploads ping the role as well (off: they are posted without the ping). */
+  readonly announceMembersPing: boolean;
+  /** Unlisted videos are announced too (off by default: an unlisted video was meant to be shared by link). */
+  readonly announceUnlisted: boolean;
+  /**
+   * When announcements began (ms): set when the announcement channel is chosen. A video the server channel's feed
+   * shows as published after this (and after the channel was linked) is announced even at the first look.
+   */
+  readonly announceSince: number | undefined;
 }
 
 export const DEFAULT_TEMPLATE = '📺 New video from {uploader}: **{title}** {url}';
@@ -34,12 +48,16 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   template: DEFAULT_TEMPLATE,
   announceShorts: true,
   announceLive: true,
+  announceMembers: false,
+  announceMembersPing: false,
+  announceUnlisted: false,
+  announceSince: undefined,
 };
 
 /** A change: a value sets the field, null clears it back to the default. */
 export type SettingsPatch = { -readonly [K in keyof ServerSettings]?: ServerSettings[K] | null };
 
-export function settingsRepository(store: Store) {
+export function settingsRepository(store: Store, now: () => number = Date.now) {
   const records = store.collection<Partial<ServerSettings>>('settings');
   const serial = keyedSerial();
   return {
@@ -52,11 +70,17 @@ export function settingsRepository(store: Store) {
     update(guildId: string, patch: SettingsPatch): Promise<ServerSettings> {
       return serial(guildId, async () => {
         const next: Record<string, unknown> = { ...(await records.get(guildId)) };
+        const wasOn = typeof next['announceChannelId'] === 'string';
         for (const [key, value] of Object.entries(patch)) {
           if (value === undefined) continue;
           if (value === null) delete next[key];
           else next[key] = value;
         }
+        // Announcements switched on (not moved to another channel): from now on, what is published is new.
+        const isOn = typeof next['announceChannelId'] === 'string';
+        if (isOn && (!wasOn || next['announceSince'] === undefined) && patch.announceSince === undefined)
+          next['announceSince'] = now();
+        if (!isOn) delete next['announceSince'];
         await records.set(guildId, next);
         return { ...DEFAULT_SETTINGS, ...(next as Partial<ServerSettings>) };
       });
