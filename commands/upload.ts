@@ -8,6 +8,7 @@ import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts'
 import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
 import { reviewReasonModal } from '../src/discord/review-card.ts';
+import { showUpload } from '../src/discord/progress-message.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
 
@@ -128,6 +129,7 @@ export default {
       );
       return;
     }
+    if (action === 'show') return showUpload(interaction, ctx, args[0]);
     const jobId = args[0];
     if (action !== 'cancel' || !jobId) return;
     // Acknowledge first: cancelling a queued job edits its message, which may wait on Discord.
