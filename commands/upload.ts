@@ -101,6 +101,7 @@ export default {
       },
       await prepareDeps(ctx, interaction.guildId, account.isServer),
     );
+    await ctx.quota.admitUpload(job); // the member's (or server's) share of today's uploads
     await ctx.uploads.submit(job, {
       applicationId: interaction.applicationId,
       token: interaction.token,
