@@ -124,10 +124,11 @@ export function discordProgressSink(client: Client, jobs: JobRepository, logger:
     /** Posts the one public notice (once per job); when even that fails, the DM stays the only way. */
     async function postNotice(): Promise<void> {
       if (job.progress.notice || job.progress.lost) return;
+      const state: NoticeState = FINISHED.includes(job.status) ? 'finished' : 'continues';
       try {
-        const messageId = await post(job.channelId, noticeBody('continues'));
+        const messageId = await post(job.channelId, noticeBody(state));
         job.progress.notice = { channelId: job.channelId, messageId };
-        noticeSays.set(job.id, 'continues');
+        noticeSays.set(job.id, state);
       } catch (error) {
         logger.warn(
           { jobId: job.id, discordCode: codeOf(error) },
@@ -153,10 +154,6 @@ export function discordProgressSink(client: Client, jobs: JobRepository, logger:
       } catch (error) {
         logger.info({ jobId: job.id, discordCode: codeOf(error) }, 'could not update the DM notice');
         if (codeOf(error) === 10008) noticeSays.set(job.id, state); // deleted: nothing left to correct
-      }
-      if (finished) {
-        nextDmTry.delete(job.id);
-        noticeSays.delete(job.id);
       }
     }
 
@@ -200,6 +197,11 @@ export function discordProgressSink(client: Client, jobs: JobRepository, logger:
         } else where = 'closed';
       }
       await updateNotice(where === 'dm');
+      if (FINISHED.includes(job.status)) {
+        // The last word: nothing more to remember about this job.
+        nextDmTry.delete(job.id);
+        noticeSays.delete(job.id);
+      }
       return where;
     }
 
