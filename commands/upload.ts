@@ -8,7 +8,7 @@ import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts'
 import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
 import { reviewReasonModal } from '../src/discord/review-card.ts';
-import { showUpload } from '../src/discord/progress-message.ts';
+import { showUpload } from '../src/discord/show-upload.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
 
