@@ -93,6 +93,7 @@ export default {
       },
       await prepareDeps(ctx, draft.guildId, false),
     );
+    await ctx.quota.admitUpload(job); // the member's (or server's) share of today's uploads
     await ctx.uploads.submit(job, {
       applicationId: interaction.applicationId,
       token: interaction.token,

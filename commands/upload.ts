@@ -9,6 +9,7 @@ import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts'
 import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
 import { reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
+import { showUpload } from '../src/discord/show-upload.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
 
@@ -101,6 +102,7 @@ export default {
       },
       await prepareDeps(ctx, interaction.guildId, account.isServer),
     );
+    await ctx.quota.admitUpload(job); // the member's (or server's) share of today's uploads
     await ctx.uploads.submit(job, {
       applicationId: interaction.applicationId,
       token: interaction.token,
@@ -131,6 +133,7 @@ export default {
       );
       return;
     }
+    if (action === 'show') return showUpload(interaction, ctx, args[0]);
     const jobId = args[0];
     if (action === 'delete' && jobId) return askDeleteUpload(interaction, ctx, jobId);
     if (action === 'confirm') return confirmDeleteUpload(interaction, ctx, [action, ...args]);

@@ -50,8 +50,14 @@ export interface Config {
   /** Advice to log at start (e.g. a key file found inside the data folder). */
   readonly notices: readonly string[];
   readonly logLevel: LogLevel;
-  /** The Google Cloud project's daily YouTube quota (raise it here after Google grants more). */
-  readonly quota: { readonly units: number; readonly inserts: number };
+  /** The Google Cloud project's daily YouTube quota (raise it here after Google grants more), and the
+   * share of its uploads one member, or one server's moderators together, may start a day. */
+  readonly quota: {
+    readonly units: number;
+    readonly inserts: number;
+    readonly uploadsPerMember: number;
+    readonly uploadsPerServer: number;
+  };
   readonly uploads: {
     /** Uploads one member may run at once; more wait in line. */
     readonly perMember: number;
@@ -90,6 +96,8 @@ export const DEFAULTS = {
   UPLOAD_CONCURRENCY: '3',
   YOUTUBE_QUOTA_UNITS: '10000',
   YOUTUBE_QUOTA_UPLOADS: '100',
+  UPLOAD_DAILY_PER_MEMBER: '10',
+  UPLOAD_DAILY_PER_SERVER: '25',
 } as const;
 
 /** Which parts a program needs: the bot needs all; `npm run register` needs only Discord's. */
@@ -199,7 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
       | 'UPLOAD_CONCURRENCY_PER_MEMBER'
       | 'UPLOAD_CONCURRENCY'
       | 'YOUTUBE_QUOTA_UNITS'
-      | 'YOUTUBE_QUOTA_UPLOADS',
+      | 'YOUTUBE_QUOTA_UPLOADS'
+      | 'UPLOAD_DAILY_PER_MEMBER'
+      | 'UPLOAD_DAILY_PER_SERVER',
     max: number,
   ): number => {
     const text = read(name) ?? DEFAULTS[name];
@@ -210,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     return value;
   };
   let uploads = { perMember: 1, global: 3 };
-  let quota = { units: 10_000, inserts: 100 };
+  let quota = { units: 10_000, inserts: 100, uploadsPerMember: 10, uploadsPerServer: 25 };
   if (need === 'all') {
     uploads = {
       perMember: count('UPLOAD_CONCURRENCY_PER_MEMBER', 100),
@@ -219,6 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     quota = {
       units: count('YOUTUBE_QUOTA_UNITS', 100_000_000),
       inserts: count('YOUTUBE_QUOTA_UPLOADS', 1_000_000),
+      uploadsPerMember: count('UPLOAD_DAILY_PER_MEMBER', 1_000_000),
+      uploadsPerServer: count('UPLOAD_DAILY_PER_SERVER', 1_000_000),
     };
     const where =
       'Google Cloud Console → APIs & Services → Credentials → your OAuth client (type "Web application")';

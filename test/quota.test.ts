@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FakeGoogle } from './fakes/google.ts';
-import { costOf, createQuota, pacificDay } from '../src/google/quota.ts';
+import { costOf, createQuota, pacificDay, timeToReset } from '../src/google/quota.ts';
 import { createStore, type Store } from '../src/store/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { loadConfig } from '../src/config.ts';
@@ -16,6 +16,7 @@ import { createOAuth } from '../src/google/oauth.ts';
 import { myChannel, youtubeClient } from '../src/google/youtube.ts';
 import { UserError } from '../src/errors.ts';
 import { fakeEnv } from './support/bot.ts';
+import { serverOwner } from '../src/store/settings.ts';
 
 const ROOT = 'https://www.googleapis.com/';
 let store: Store;
@@ -118,4 +119,90 @@ test('every request of the YouTube client is counted; past the limit nothing rea
   );
   assert.equal(google.requests.length, sent, 'nothing was sent');
   assert.equal((await quota.usage()).units, 2);
+});
+
+const CAPS = { units: 10_000, inserts: 100, uploadsPerMember: 10, uploadsPerServer: 25 };
+const memberJob = (owner: string) => ({ owner, account: owner, review: undefined, guildId: 'g1' });
+
+test('the time to the reset is exact, daylight saving time included', () => {
+  assert.equal(timeToReset(new Date('2026-11-22T18:48:00Z')), '13 h 12 min'); // 10:48 PST
+  assert.equal(timeToReset(new Date('2026-11-23T07:59:30Z')), '1 min');
+  assert.equal(timeToReset(new Date('2026-07-01T06:00:00Z')), '1 h 0 min'); // 23:00 PDT
+  // 8 March 2026: clocks go forward at 02:00, so that Pacific day is 23 hours long.
+  assert.equal(timeToReset(new Date('2026-03-08T08:30:00Z')), '22 h 30 min');
+});
+
+test("a member's 11th upload of the Pacific day is refused with the reset time; refusals cost nothing; the next day starts again", async () => {
+  let now = new Date('2026-11-22T18:48:00Z');
+  const quota = createQuota(store, CAPS, () => now);
+  const inserts = (await quota.usage()).inserts;
+  for (let i = 0; i < 10; i++) await quota.admitUpload(memberJob('m11'));
+  const refusal =
+    'You have started 10 uploads today, the most a member may; the count resets at midnight Pacific time (in 13 h 12 min).';
+  await assert.rejects(
+    quota.admitUpload(memberJob('m11')),
+    (e: unknown) => e instanceof UserError && e.message === refusal,
+  );
+  await assert.rejects(
+    quota.admitUpload(memberJob('m11')),
+    { message: refusal },
+    'still 10: the refusal was not counted',
+  );
+  await quota.admitUpload(memberJob('someone-else'));
+  assert.equal(
+    (await quota.usage()).inserts,
+    inserts,
+    "admitting is not YouTube's charge: that comes with the session",
+  );
+
+  now = new Date('2026-11-23T07:59:00Z'); // 23:59 Pacific, same day
+  await assert.rejects(quota.admitUpload(memberJob('m11')), /resets at midnight Pacific time \(in 1 min\)/);
+  now = new Date('2026-11-23T08:00:00Z'); // midnight Pacific: a new day
+  for (let i = 0; i < 10; i++) await quota.admitUpload(memberJob('m11'));
+  await assert.rejects(quota.admitUpload(memberJob('m11')), /started 10 uploads today/);
+});
+
+test("a moderator's uploads to the server channel count against the server (25), a member's review upload against the member", async () => {
+  const now = new Date('2026-11-24T20:00:00Z');
+  const quota = createQuota(store, CAPS, () => now);
+  const byModerator = { owner: 'mod', account: serverOwner('g2'), review: undefined, guildId: 'g2' };
+  for (let i = 0; i < 25; i++) await quota.admitUpload(byModerator);
+  await assert.rejects(
+    quota.admitUpload(byModerator),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message ===
+        "This server's moderators have started 25 uploads to its channel today, the most a server may; the count resets at midnight Pacific time (in 12 h 0 min).",
+  );
+  // The moderator's own channel is the moderator's own count, untouched by the server's.
+  for (let i = 0; i < 10; i++) await quota.admitUpload(memberJob('mod'));
+  await assert.rejects(
+    quota.admitUpload(memberJob('mod')),
+    /started 10 uploads today, the most a member may/,
+  );
+
+  const review = {
+    owner: 'member',
+    account: serverOwner('g2'),
+    review: { requestedPrivacy: 'public' as const, publishAt: undefined, playlistId: undefined },
+    guildId: 'g2',
+  };
+  for (let i = 0; i < 10; i++) await quota.admitUpload(review);
+  await assert.rejects(quota.admitUpload(memberJob('member')), /started 10 uploads today/);
+});
+
+test('UPLOAD_DAILY_PER_MEMBER and UPLOAD_DAILY_PER_SERVER default to 10 and 25, and must be whole numbers', () => {
+  const env = fakeEnv(null, google, { TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') });
+  const { quota } = loadConfig(env);
+  assert.equal(quota.uploadsPerMember, 10);
+  assert.equal(quota.uploadsPerServer, 25);
+  const set = loadConfig({ ...env, UPLOAD_DAILY_PER_MEMBER: '3', UPLOAD_DAILY_PER_SERVER: '40' }).quota;
+  assert.deepEqual([set.uploadsPerMember, set.uploadsPerServer], [3, 40]);
+  assert.throws(
+    () => loadConfig({ ...env, UPLOAD_DAILY_PER_MEMBER: 'ten', UPLOAD_DAILY_PER_SERVER: '0' }),
+    (e: unknown) =>
+      e instanceof Error &&
+      /UPLOAD_DAILY_PER_MEMBER must be a whole number/.test(e.message) &&
+      /UPLOAD_DAILY_PER_SERVER must be a whole number/.test(e.message),
+  );
 });

@@ -1,6 +1,10 @@
-// Where an upload's progress is shown. First the member's /upload reply, edited through the
-// interaction token; before that token dies (15 minutes) — or as soon as Discord says it is dead —
-// a regular channel message the bot edits with its own token, or a DM when it cannot post there.
+// Where an upload's progress is shown — never in a public message that names the video. First the
+// member's private /upload reply, edited through the interaction token; before that token dies (15
+// minutes), or as soon as Discord says it is dead, the member's DM, which the bot edits with its own
+// token. When the DM is closed (50007), ONE channel notice mentions the member without title, link or
+// privacy ("your upload continues — open your DMs to see it") and carries a "Show my upload" button
+// that answers only the uploader, privately; the DM is tried again (at most once a minute, and at
+// every step that matters), and as soon as it opens the progress and the result go there.
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -10,14 +14,16 @@ import {
   type Client,
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
-import type { JobRecord, JobRepository } from '../uploads/records.ts';
+import { FINISHED, type JobRepository } from '../uploads/records.ts';
 import type { SinkFactory } from '../uploads/jobs.ts';
 import { customId } from './command.ts';
 
 /** Codes that mean the interaction token (or its message) can no longer be used. */
 const DEAD_REPLY = new Set([10008, 10015, 10062, 50027]);
-/** Codes that mean the bot cannot post in (or see) the channel. */
-const NO_CHANNEL = new Set([10003, 50001, 50013, 50008]);
+/** "Cannot send messages to this user": the member's DMs are closed to the bot. */
+const DM_CLOSED = 50007;
+/** How often a closed DM is tried again while the upload runs (each refusal counts as an invalid request). */
+const DM_RETRY_MS = 60_000;
 
 export function cancelButton(jobId: string) {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
@@ -28,27 +34,53 @@ export function cancelButton(jobId: string) {
   );
 }
 
+/** Shows the uploader where their upload stands, in a reply only they see (see show-upload.ts). */
+export function showButton(jobId: string) {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder()
+      .setCustomId(customId('upload', 'show', jobId))
+      .setLabel('Show my upload')
+      .setStyle(ButtonStyle.Secondary),
+  );
+}
+
 const codeOf = (error: unknown) =>
   error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
 
+/** What the public notice says; never the title, the file name, the link or the privacy. */
+type NoticeState = 'continues' | 'finished' | 'finished-in-dm';
+
 export function discordProgressSink(client: Client, jobs: JobRepository, logger: Logger): SinkFactory {
+  // Per job, in this process: when a closed DM may be tried again, and what the notice says now
+  // (unknown after a restart: the notice is then edited once more, which is harmless).
+  const nextDmTry = new Map<string, number>();
+  const noticeSays = new Map<string, NoticeState>();
+
   return (job, persist) => {
-    const body = (text: string, cancellable: boolean, mention: boolean) => ({
-      content: mention ? `<@${job.owner}>'s upload — ${text}`.slice(0, 2000) : text,
+    const body = (text: string, cancellable: boolean) => ({
+      content: text.slice(0, 2000),
       components: cancellable ? [cancelButton(job.id).toJSON()] : [],
       allowed_mentions: { parse: [] },
     });
 
-    async function editReply(job: JobRecord, content: object): Promise<'ok' | 'dead' | 'error'> {
+    const noticeBody = (state: NoticeState) => ({
+      content: {
+        continues: `<@${job.owner}>, your upload continues — open your DMs to see it, or press **Show my upload** (only you will see it).`,
+        finished: `<@${job.owner}>, your upload has finished — open your DMs to see the result, or press **Show my upload** (only you will see it).`,
+        'finished-in-dm': `<@${job.owner}>, your upload has finished — the result is in your DMs.`,
+      }[state],
+      components: [showButton(job.id).toJSON()],
+      // The member is told; nobody else is pinged, whatever the text holds.
+      allowed_mentions: { parse: [], users: [job.owner] },
+    });
+
+    async function editReply(content: object): Promise<'ok' | 'dead' | 'error'> {
       const reply = job.progress.reply;
       if (!reply) return 'dead';
       try {
         await client.rest.patch(
           Routes.webhookMessage(reply.applicationId, jobs.openToken(job, reply.token), '@original'),
-          {
-            body: content,
-            auth: false,
-          },
+          { body: content, auth: false },
         );
         return 'ok';
       } catch (error) {
@@ -65,81 +97,150 @@ export function discordProgressSink(client: Client, jobs: JobRepository, logger:
       return message.id;
     }
 
-    /** Creates the message the bot edits with its own token: in the channel, else by DM. */
-    async function createOwnMessage(text: string, cancellable: boolean): Promise<boolean> {
-      try {
-        const messageId = await post(job.channelId, body(text, cancellable, true));
-        job.progress.channelMessage = { channelId: job.channelId, messageId, dm: false };
-        return true;
-      } catch (error) {
-        const code = codeOf(error);
-        if (code === undefined || !NO_CHANNEL.has(code)) throw error;
-        logger.info({ jobId: job.id, discordCode: code }, 'cannot post progress in the channel; trying a DM');
-      }
+    /** Opens the DM and posts the progress there: 'closed' when the member's DMs refuse the bot. */
+    async function openDm(text: string, cancellable: boolean): Promise<'dm' | 'closed' | 'error'> {
       try {
         const dm = (await client.rest.post(Routes.userChannels(), { body: { recipient_id: job.owner } })) as {
           id: string;
         };
-        const messageId = await post(dm.id, body(text, cancellable, false));
+        const messageId = await post(dm.id, body(text, cancellable));
         job.progress.channelMessage = { channelId: dm.id, messageId, dm: true };
-        return true;
+        nextDmTry.delete(job.id);
+        await persist();
+        return 'dm';
+      } catch (error) {
+        const code = codeOf(error);
+        logger.info({ jobId: job.id, discordCode: code }, 'cannot DM the uploader');
+        nextDmTry.set(job.id, Date.now() + DM_RETRY_MS);
+        return code === DM_CLOSED ? 'closed' : 'error';
+      }
+    }
+
+    /** Posts the one public notice (once per job); when even that fails, the DM stays the only way. */
+    async function postNotice(): Promise<void> {
+      if (job.progress.notice || job.progress.lost) return;
+      const state: NoticeState = FINISHED.includes(job.status) ? 'finished' : 'continues';
+      try {
+        const messageId = await post(job.channelId, noticeBody(state));
+        job.progress.notice = { channelId: job.channelId, messageId };
+        noticeSays.set(job.id, state);
       } catch (error) {
         logger.warn(
           { jobId: job.id, discordCode: codeOf(error) },
-          'cannot DM the uploader either; progress is no longer shown',
+          'cannot post the DM notice in the channel either; progress shows again if the member opens their DMs',
         );
         job.progress.lost = true;
-        return false;
       }
+      await persist();
+    }
+
+    /** Keeps the notice true (continues → finished), still without anything about the video. */
+    async function updateNotice(inDm: boolean): Promise<void> {
+      const notice = job.progress.notice;
+      if (!notice) return;
+      const finished = FINISHED.includes(job.status);
+      const state: NoticeState = finished ? (inDm ? 'finished-in-dm' : 'finished') : 'continues';
+      if (noticeSays.get(job.id) === state) return;
+      try {
+        await client.rest.patch(Routes.channelMessage(notice.channelId, notice.messageId), {
+          body: noticeBody(state),
+        });
+        noticeSays.set(job.id, state);
+      } catch (error) {
+        logger.info({ jobId: job.id, discordCode: codeOf(error) }, 'could not update the DM notice');
+        if (codeOf(error) === 10008) noticeSays.set(job.id, state); // deleted: nothing left to correct
+      }
+    }
+
+    /**
+     * Shows the text in the member's DM, creating it when needed; a closed DM gets the notice instead.
+     * `now` tries a closed DM again at once (the hand-over, a phase change, the result).
+     */
+    async function showPrivately(
+      text: string,
+      cancellable: boolean,
+      now: boolean,
+    ): Promise<'dm' | 'closed' | 'error'> {
+      const legacy = job.progress.channelMessage;
+      if (legacy && !legacy.dm) {
+        // A public progress message from an older version (it showed the title): it becomes the
+        // notice, rewritten below, and the progress moves to the DM.
+        job.progress.notice ??= { channelId: legacy.channelId, messageId: legacy.messageId };
+        job.progress.channelMessage = undefined;
+        await persist();
+      }
+      let where: 'dm' | 'closed' | 'error' = 'error';
+      const own = job.progress.channelMessage;
+      if (own) {
+        try {
+          await client.rest.patch(Routes.channelMessage(own.channelId, own.messageId), {
+            body: body(text, cancellable),
+          });
+          where = 'dm';
+        } catch (error) {
+          if (codeOf(error) !== 10008) throw error;
+          // The DM message is gone: post a fresh one.
+          job.progress.channelMessage = undefined;
+          await persist();
+        }
+      }
+      if (!job.progress.channelMessage) {
+        const due = now || !cancellable || Date.now() >= (nextDmTry.get(job.id) ?? 0);
+        if (due) {
+          where = await openDm(text, cancellable);
+          if (where === 'closed') await postNotice();
+        } else where = 'closed';
+      }
+      await updateNotice(where === 'dm');
+      if (FINISHED.includes(job.status)) {
+        // The last word: nothing more to remember about this job.
+        nextDmTry.delete(job.id);
+        noticeSays.delete(job.id);
+      }
+      return where;
     }
 
     return {
       async show(text, { cancellable }) {
         try {
           const reply = job.progress.reply;
-          let dead = false;
-          if (reply && Date.now() < reply.moveAt) {
-            const result = await editReply(job, body(text, cancellable, false));
+          if (!reply) {
+            await showPrivately(text, cancellable, FINISHED.includes(job.status));
+            return;
+          }
+          let tokenAlive = true;
+          if (Date.now() < reply.moveAt) {
+            const result = await editReply(body(text, cancellable));
             if (result !== 'dead') return;
-            dead = true;
+            tokenAlive = false;
             // Never touch that token again, even if moving the progress fails below.
             reply.moveAt = 0;
             await persist();
           }
-          if (reply) {
-            // Time to hand over (the token still works for a minute), or Discord said it is dead:
-            // move to a message the bot owns, and point the reply at it while the token lives.
-            const moved =
-              job.progress.channelMessage !== undefined || (await createOwnMessage(text, cancellable));
-            const where = job.progress.channelMessage;
-            if (moved && where && !dead) {
-              const link = `https://discord.com/channels/${where.dm ? '@me' : (job.guildId ?? '@me')}/${where.channelId}/${where.messageId}`;
-              await editReply(job, {
-                content: `Progress continues ${where.dm ? 'in your DMs' : 'here'}: ${link}`,
-                components: [],
-              });
-            }
-            job.progress.reply = undefined;
-            await persist();
-            if (moved) return;
+          // Time to hand over (the token still works for a minute), or Discord said it is dead.
+          const where = await showPrivately(text, cancellable, true);
+          if (tokenAlive) {
+            const own = job.progress.channelMessage;
+            await editReply(
+              where === 'dm' && own
+                ? {
+                    content: `Progress continues in your DMs: https://discord.com/channels/@me/${own.channelId}/${own.messageId}`,
+                    components: [],
+                    allowed_mentions: { parse: [] },
+                  }
+                : {
+                    content:
+                      (where === 'closed'
+                        ? 'I cannot send you a DM (your DMs are closed to me), and this message stops updating in a minute. '
+                        : 'I could not reach your DMs just now and will keep trying; this message stops updating in a minute. ') +
+                      'Open your DMs (server menu → Privacy Settings → Direct Messages) to follow the upload there, or press **Show my upload** here any time: only you see the answer.',
+                    components: [showButton(job.id).toJSON()],
+                    allowed_mentions: { parse: [] },
+                  },
+            );
           }
-          if (job.progress.lost) return;
-          const own = job.progress.channelMessage;
-          if (!own) {
-            if (await createOwnMessage(text, cancellable)) await persist();
-            return;
-          }
-          try {
-            await client.rest.patch(Routes.channelMessage(own.channelId, own.messageId), {
-              body: body(text, cancellable, !own.dm),
-            });
-          } catch (error) {
-            if (codeOf(error) !== 10008) throw error;
-            // Someone deleted the progress message: post a fresh one.
-            job.progress.channelMessage = undefined;
-            await createOwnMessage(text, cancellable);
-            await persist();
-          }
+          job.progress.reply = undefined;
+          await persist();
         } catch (error) {
           logger.warn({ jobId: job.id, discordCode: codeOf(error), err: error }, 'progress update failed');
         }

@@ -1,15 +1,40 @@
 // YouTube's daily quota belongs to the Google Cloud project, so every member of every server shares
 // it. The bot keeps a running count per Pacific day (when Google resets it) and refuses early and
-// kindly when a call would go over, instead of failing halfway through someone's work.
+// kindly when a call would go over, instead of failing halfway through someone's work. It also keeps
+// each member (and each server's moderators) to a fair share of the day's upload bucket.
 import type { Store } from '../store/index.ts';
 import { UserError } from '../errors.ts';
 import { keyedSerial } from '../store/serial.ts';
+import { serverOwner } from '../store/settings.ts';
 
 export interface QuotaLimits {
   /** Units shared by every method but uploads (10,000 a day by default). */
   readonly units: number;
   /** videos.insert has its own bucket (100 calls a day by default). */
   readonly inserts: number;
+  /** Uploads one member may start a day: to their own channel, or to the server's for review. */
+  readonly uploadsPerMember?: number | undefined;
+  /** Uploads a server's moderators may start a day to the server's own channel, together. */
+  readonly uploadsPerServer?: number | undefined;
+}
+
+/** What decides whose daily share an upload takes (the fields of an upload job). */
+export interface UploadSubject {
+  /** The member who asked. */
+  readonly owner: string;
+  /** Whose channel receives it: the member's id, or the server's grant owner. */
+  readonly account: string;
+  /** Set for a member's upload to the server's channel, which waits for a moderator. */
+  readonly review: unknown;
+  readonly guildId: string | null;
+}
+
+/** A moderator's upload to the server's channel is the server's; everything else is the member's. */
+export function uploadShare(job: UploadSubject): { kind: 'member' | 'server'; id: string } {
+  if (job.guildId !== null && job.account === serverOwner(job.guildId) && !job.review) {
+    return { kind: 'server', id: job.guildId };
+  }
+  return { kind: 'member', id: job.owner };
 }
 
 export interface Cost {
@@ -36,8 +61,25 @@ export function costOf(method: string, url: string): Cost {
 }
 
 /** The date (YYYY-MM-DD) in Pacific time, the day Google's quota counts. */
+const PACIFIC_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' });
+
 export function pacificDay(at = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(at);
+  return PACIFIC_DATE.format(at);
+}
+
+/** Time left until the next midnight Pacific, to the minute ("5 h 12 min", "1 min"); DST-exact. */
+export function timeToReset(at: Date): string {
+  const day = pacificDay(at);
+  // The next Pacific day starts within 25 hours: find its first second by halving.
+  let before = at.getTime();
+  let after = before + 25 * 3_600_000;
+  while (after - before > 1000) {
+    const middle = Math.floor((before + after) / 2);
+    if (pacificDay(new Date(middle)) === day) before = middle;
+    else after = middle;
+  }
+  const minutes = Math.max(1, Math.ceil((after - at.getTime() - 1000) / 60_000));
+  return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 /** Time left until midnight Pacific, roughly ("about 7 h", "25 min"). */
@@ -55,6 +97,7 @@ export function untilReset(at: Date): string {
 
 export function createQuota(store: Store, limits: QuotaLimits, now: () => Date = () => new Date()) {
   const days = store.collection<Cost>('quota');
+  const shares = store.collection<number>('upload-share');
   const serial = keyedSerial();
 
   return {
@@ -82,6 +125,30 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
           { units: used.units + cost.units, inserts: used.inserts + cost.inserts },
           3 * 86_400_000,
         );
+      });
+    },
+    /**
+     * Counts an upload against its member's (or server's) share of the day, when it is accepted and
+     * before any byte moves; throws a UserError, counting nothing, when the share is used up. What is
+     * counted stays counted, even if the upload is later cancelled or fails.
+     */
+    admitUpload(job: UploadSubject): Promise<void> {
+      const share = uploadShare(job);
+      const cap = share.kind === 'server' ? limits.uploadsPerServer : limits.uploadsPerMember;
+      if (cap === undefined) return Promise.resolve();
+      return serial(`share:${share.kind}:${share.id}`, async () => {
+        const at = now();
+        const key = `${pacificDay(at)}:${share.kind}:${share.id}`;
+        const started = (await shares.get(key)) ?? 0;
+        if (started >= cap) {
+          const reset = `the count resets at midnight Pacific time (in ${timeToReset(at)})`;
+          throw new UserError(
+            share.kind === 'server'
+              ? `This server's moderators have started ${cap} uploads to its channel today, the most a server may; ${reset}.`
+              : `You have started ${cap} uploads today, the most a member may; ${reset}.`,
+          );
+        }
+        await shares.set(key, started + 1, 3 * 86_400_000);
       });
     },
     async usage(): Promise<QuotaUsage> {

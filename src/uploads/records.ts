@@ -22,6 +22,8 @@ export interface ProgressRefs {
   /** The member's reply, edited until `moveAt` (a minute before Discord's 15-minute token limit). */
   reply: { applicationId: string; token: string; moveAt: number } | undefined;
   channelMessage: { channelId: string; messageId: string; dm: boolean } | undefined;
+  /** The one public notice (no title, no link) posted when the member's DMs are closed. */
+  notice?: { channelId: string; messageId: string } | undefined;
   /** Set when neither the channel nor a DM can be reached: stop trying (failed requests count against the bot). */
   lost?: boolean;
 }

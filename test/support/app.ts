@@ -46,6 +46,9 @@ export async function startTestApp(
     HTTP_PORT: '0',
     STORE_URL: storeUrl,
     TOKEN_ENCRYPTION_KEY: options.key ?? randomBytes(32).toString('hex'),
+    // Suites upload freely; the daily caps have their own (test/daily-caps.e2e.test.ts).
+    UPLOAD_DAILY_PER_MEMBER: '1000',
+    UPLOAD_DAILY_PER_SERVER: '1000',
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];
