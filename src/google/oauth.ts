@@ -180,7 +180,6 @@ export function createOAuth(
 
 export type OAuthService = ReturnType<typeof createOAuth>;
 
-
 function httpStatus(error: unknown): number | undefined {
   const response = (error as { response?: { status?: unknown } } | undefined)?.response;
   return typeof response?.status === 'number' ? response.status : undefined;
