@@ -107,6 +107,9 @@ export async function runSteps(
       const processed = resultOf('processing');
       const failed = processed?.outcome === 'failed';
       const all = [...notes(), ...(processed?.note ? [processed.note] : [])];
+      // The status first: the progress sink tells a final update (the result) by it.
+      job.status = failed ? 'failed' : 'done';
+      job.outcome = failed ? processed.note : (processed?.note ?? `Uploaded: ${videoUrl}`);
       await show(
         failed
           ? jobView(job, 'failed', { notes: all })
@@ -118,8 +121,6 @@ export async function runSteps(
             }),
         true,
       );
-      job.status = failed ? 'failed' : 'done';
-      job.outcome = failed ? processed.note : (processed?.note ?? `Uploaded: ${videoUrl}`);
       logger.info({ jobId: job.id, owner: job.owner, status: job.status }, 'upload finished');
       return {};
     },

@@ -59,14 +59,20 @@ class Handle implements InteractionHandle {
   }
 
   async waitForOriginal(predicate: (m: FakeMessage) => boolean, timeoutMs = 5000): Promise<FakeMessage> {
-    return waitFor(
-      () => {
-        const m = this.original();
-        return m && predicate(m) ? m : undefined;
-      },
-      `@original of interaction ${this.id} to match`,
-      timeoutMs,
-    );
+    try {
+      return await waitFor(
+        () => {
+          const m = this.original();
+          return m && predicate(m) ? m : undefined;
+        },
+        `@original of interaction ${this.id} to match`,
+        timeoutMs,
+      );
+    } catch (error) {
+      // Say what the message did read: a timeout alone leaves the reader guessing.
+      const last = this.original()?.content;
+      throw new Error(`${(error as Error).message}; it reads ${JSON.stringify(last ?? null)}`);
+    }
   }
 
   followups(): FakeMessage[] {
