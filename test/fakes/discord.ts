@@ -71,7 +71,9 @@ class Handle implements InteractionHandle {
     } catch (error) {
       // Say what the message did read: a timeout alone leaves the reader guessing.
       const last = this.original()?.content;
-      throw new Error(`${(error as Error).message}; it reads ${JSON.stringify(last ?? null)}`);
+      throw new Error(`${(error as Error).message}; it reads ${JSON.stringify(last ?? null)}`, {
+        cause: error,
+      });
     }
   }
 
