@@ -39,6 +39,7 @@ const start = (storeUrl?: string) =>
     ...(storeUrl ? { storeUrl } : {}),
     announce: { pollIntervalMs: POLL_MS },
     store: { wrapAdapter: control.wrap, retryMs: 100 },
+    tuning: { storeRetry: { baseDelayMs: 50, maxDelayMs: 200 } },
   });
 
 before(async () => {
@@ -79,6 +80,7 @@ before(async () => {
 afterEach(() => {
   control.fault = undefined;
   google.upload.throttleBytesPerSec = null;
+  google.upload.finalizeMs = 0;
 });
 
 after(async () => {
@@ -270,4 +272,45 @@ test('an /unlink whose read of the Google link fails keeps the link, instead of 
   control.fault = undefined;
   assert.match(reply.content ?? '', STORE_DOWN);
   assert.ok(await bot.app.ctx.oauth.linked(BOB.id), 'Bob is still linked, and his grant still works');
+});
+
+test('a store outage as the upload completes: the member reads that the bot waits for its storage, then the result; one video, nothing crashed', async () => {
+  // YouTube holds its answer after the last byte until the test lets it go.
+  google.upload.finalizeMs = 120_000;
+  const data = mp4Bytes(300_000, 30);
+  const interaction = upload(ALICE, 'Through the outage', data);
+  await interaction.waitForOriginal((m) => /Finishing on YouTube/.test(m.content ?? ''), 20_000);
+  // The whole store goes down while YouTube creates the video: every save of the job fails now.
+  control.fault = everything;
+  google.upload.finalizeMs = 0;
+  await interaction.waitForOriginal((m) => /Waiting for the bot's storage/.test(m.content ?? ''), 20_000);
+  const ours = () => [...google.videos.values()].filter((v) => v.snippet.title === 'Through the outage');
+  await waitFor(() => (ours().length === 1 ? true : undefined), 'the video on YouTube');
+  const failures = control.failures;
+  await waitFor(() => (control.failures > failures + 2 ? true : undefined), 'the saves tried again');
+  assert.doesNotMatch(interaction.original()?.content ?? '', /is on YouTube|failed|Uploading/);
+
+  control.fault = undefined;
+  const final = await interaction.waitForOriginal(
+    (m) => /is on YouTube|failed/.test(m.content ?? ''),
+    30_000,
+  );
+  assert.match(final.content ?? '', /\*\*Through the outage\*\* is on YouTube/);
+  assert.deepEqual(
+    ours().map((v) => v.sha256),
+    [sha256(data)],
+    'one video, every byte',
+  );
+  assert.ok(!bot.logs.some((l) => l['msg'] === 'upload runner crashed'), 'the runner rode the outage out');
+  const jobId = bot.logs.find(
+    (l) => l['msg'] === 'upload complete' && l['jobId'] !== undefined && l['videoId'] === ours()[0]?.id,
+  )?.['jobId'];
+  // The result is shown before the last step is recorded: the record follows a moment later.
+  let record = await bot.app.ctx.uploads.get(String(jobId));
+  for (let i = 0; i < 100 && !record?.steps?.every((s) => s.state === 'done'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    record = await bot.app.ctx.uploads.get(String(jobId));
+  }
+  assert.equal(record?.status, 'done', 'the record caught up once the store answered');
+  assert.ok(record.steps?.every((s) => s.state === 'done'));
 });
