@@ -17,6 +17,7 @@ import { everything, readsOf, storeSwitch } from './support/faulty-store.ts';
 const GUILD = '800000000000000071';
 const UPLOADS = '900000000000000071';
 const ANNOUNCE = '910000000000000071';
+const REVIEWS = '920000000000000071';
 const OWNER: FakeUser = { id: '700000000000000070', username: 'owner' };
 const ALICE: FakeUser = { id: '700000000000000071', username: 'alice' };
 const BOB: FakeUser = { id: '700000000000000072', username: 'bob' };
@@ -52,6 +53,7 @@ before(async () => {
         channels: [
           { id: UPLOADS, name: 'uploads', type: 0 },
           { id: ANNOUNCE, name: 'announcements', type: 0 },
+          { id: REVIEWS, name: 'reviews', type: 0 },
         ],
       },
     ],
@@ -313,4 +315,44 @@ test('a store outage as the upload completes: the member reads that the bot wait
   }
   assert.equal(record?.status, 'done', 'the record caught up once the store answered');
   assert.ok(record.steps?.every((s) => s.state === 'done'));
+});
+
+test('a review card whose record could not take it is not posted twice: the step waits for the store, runs again, and Discord returns the same card', async () => {
+  const channel = google.addAccount({ email: 'reviewed@example.com', channel: { title: 'Reviewed TV' } });
+  await linkServer(bot.app, google, GUILD, channel);
+  await bot.app.ctx.settings.update(GUILD, { reviewChannelId: REVIEWS });
+  // The review's second write — the one that records its posted card — fails.
+  let writes = 0;
+  control.fault = (op, key) => op === 'set' && key.includes(':review:') && ++writes === 2;
+  const data = mp4Bytes(100_000, 40);
+  const file = discord.addAttachment({ filename: 'for-review.mp4', data, channelId: UPLOADS });
+  const interaction = discord.sendCommand({
+    name: 'upload',
+    user: BOB,
+    guildId: GUILD,
+    channelId: UPLOADS,
+    attachments: [file],
+    options: [
+      { type: 11, name: 'file', value: file.id },
+      { type: 3, name: 'title', value: 'For review' },
+      { type: 3, name: 'account', value: 'server' },
+    ],
+  });
+  const final = await interaction.waitForOriginal(
+    (m) => /is on YouTube|failed/.test(m.content ?? ''),
+    30_000,
+  );
+  assert.match(final.content ?? '', /stays private until a moderator approves it/);
+  const cards = () => discord.channelMessages(REVIEWS).filter((m) => m.embeds[0]?.title === 'For review');
+  assert.ok(writes >= 2, 'the write of the card failed');
+  assert.equal(cards().length, 1, 'one card');
+  const jobId = bot.logs.find(
+    (l) => l['msg'] === 'upload complete' && l['jobId'] !== undefined && l['owner'] === BOB.id,
+  )?.['jobId'];
+  const review = await bot.app.ctx.reviews.get(String(jobId));
+  assert.equal(
+    review?.card?.messageId,
+    cards()[0]?.id,
+    'the record names the card, so a decision updates it',
+  );
 });

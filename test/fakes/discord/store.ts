@@ -85,6 +85,12 @@ export class Store {
   readonly deniedChannels = new Set<string>();
   readonly closedDms = new Set<string>();
   readonly commands = { global: [] as StoredCommand[], guild: new Map<string, StoredCommand[]>() };
+  /**
+   * Messages created with `enforce_nonce: true`, by author and nonce: another create with the same nonce by
+   * the same author within `nonceWindowMs` ("a few minutes", Discord says) returns this message instead.
+   */
+  readonly nonces = new Map<string, { messageId: string; at: number }>();
+  nonceWindowMs = 3 * 60_000;
   /** Fake clock offset added to Date.now(). */
   offset = 0;
   cdn!: Cdn;
@@ -448,6 +454,8 @@ export class Store {
       msg.application_id = this.applicationId;
     }
     if (opts.interactionMetadata) msg.interaction_metadata = opts.interactionMetadata;
+    const nonce = body['nonce'];
+    if (typeof nonce === 'string' || typeof nonce === 'number') msg.nonce = nonce;
     const stored: StoredMessage = {
       msg,
       ephemeral: !!opts.ephemeral,
@@ -461,6 +469,26 @@ export class Store {
       this.channelOrder.set(opts.channelId, list);
     }
     return stored;
+  }
+
+  /**
+   * The message an earlier create with the same nonce made, when this create asks for `enforce_nonce` and the
+   * same author sent that nonce within the window (the bot is the only author that creates through REST).
+   */
+  enforcedNonce(body: Record<string, unknown>): StoredMessage | undefined {
+    const nonce = body['nonce'];
+    if (body['enforce_nonce'] !== true || (typeof nonce !== 'string' && typeof nonce !== 'number'))
+      return undefined;
+    const seen = this.nonces.get(`${this.botUser.id}:${String(nonce)}`);
+    if (!seen || this.now() - seen.at > this.nonceWindowMs) return undefined;
+    return this.messages.get(seen.messageId);
+  }
+
+  /** Remembers a created message's nonce when it was sent with `enforce_nonce`. */
+  rememberNonce(body: Record<string, unknown>, stored: StoredMessage): void {
+    const nonce = body['nonce'];
+    if (body['enforce_nonce'] !== true || (typeof nonce !== 'string' && typeof nonce !== 'number')) return;
+    this.nonces.set(`${this.botUser.id}:${String(nonce)}`, { messageId: stored.msg.id, at: this.now() });
   }
 
   /** Applies an edit body (fields present replace; `attachments` lists the ones to keep). */

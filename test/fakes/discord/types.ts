@@ -146,6 +146,8 @@ export interface FakeMessage {
   mention_roles: string[];
   webhook_id?: string;
   application_id?: string;
+  /** As sent on create (a string of up to 25 characters, or an integer). */
+  nonce?: string | number;
   interaction_metadata?: {
     id: string;
     type: number;
