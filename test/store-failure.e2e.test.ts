@@ -356,3 +356,40 @@ test('a review card whose record could not take it is not posted twice: the step
     'the record names the card, so a decision updates it',
   );
 });
+
+test('an announcement check that fails because of the store is tried again without using up its attempts', async () => {
+  const DAN: FakeUser = { id: '700000000000000073', username: 'dan' };
+  const account = google.addAccount({ email: 'dan@example.com', channel: { title: 'Dan' } });
+  await linkMember(discord, google, DAN, account, GUILD);
+  await bot.app.ctx.settings.update(GUILD, { announceChannelId: ANNOUNCE, announceMembers: true });
+  const video = google.addVideo(account, { title: 'Checked through the outage' });
+  // Reads of Dan's Google link fail after the report read it once: the check can neither ask YouTube nor
+  // find Dan's channel feed.
+  let reads = 0;
+  control.fault = (op, key) => op === 'get' && key.endsWith(`:grant:${DAN.id}`) && ++reads > 1;
+  await bot.app.ctx.announcer.uploadFinished({
+    guildId: GUILD,
+    account: DAN.id,
+    memberId: DAN.id,
+    videoId: video.id,
+    privacy: 'public',
+    publishAt: undefined,
+  });
+  const failed = () =>
+    bot.logs.filter((l) => l['msg'] === 'announcement check failed' && l['videoId'] === video.id);
+  // Far more checks than the 30 attempts a video that is not visible yet gets.
+  // Given up, the check is forgotten: its stored record goes.
+  const stored = () => bot.app.ctx.store.collection('announce-pending').get(`${GUILD}:${video.id}`);
+  while (failed().length <= 40 && (await stored()) !== undefined)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok((await stored()) !== undefined, 'the check is still there: the outage used up no attempts');
+  control.fault = undefined;
+  await waitFor(
+    () =>
+      discord.channelMessages(ANNOUNCE).some((m) => m.embeds[0]?.url === `https://youtu.be/${video.id}`)
+        ? true
+        : undefined,
+    'the announcement once the store answers',
+    20_000,
+  );
+});
