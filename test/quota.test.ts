@@ -220,3 +220,24 @@ test('UPLOAD_DAILY_PER_MEMBER and UPLOAD_DAILY_PER_SERVER default to 10 and 25, 
       /UPLOAD_DAILY_PER_SERVER must be a whole number/.test(e.message),
   );
 });
+
+test('an upload given back frees its place once: counted once however often it is admitted, given back at most once, never below zero', async () => {
+  const now = new Date('2026-11-25T20:00:00Z');
+  const quota = createQuota(store, CAPS, () => now);
+  const jobs = Array.from({ length: 10 }, () => memberJob('giver'));
+  for (const job of jobs) await quota.admitUpload(job);
+  await quota.admitUpload(jobs[0] ?? memberJob('giver')); // the same upload again: still 10
+  await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
+
+  const back = jobs[3] ?? memberJob('giver');
+  await quota.releaseUpload(back);
+  await quota.releaseUpload(back); // twice: one place, not two
+  await quota.releaseUpload(memberJob('giver')); // never counted: nothing to give back
+  await quota.admitUpload(memberJob('giver'));
+  await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
+
+  // Everything given back, and more: the count stops at zero.
+  for (const job of jobs) await quota.releaseUpload(job);
+  for (let i = 0; i < 9; i++) await quota.admitUpload(memberJob('giver'));
+  await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
+});

@@ -116,7 +116,18 @@ export function createUploads(deps: UploadDeps) {
           moveAt: reply.createdAt + tuning.replyLifetimeMs,
         };
       }
-      await jobs.save(job);
+      try {
+        await jobs.save(job);
+      } catch (error) {
+        // Not accepted after all (the member is told): its place in the day's share is given back, if the
+        // store lets us; the error is what the member reads.
+        await deps.quota
+          ?.releaseUpload(job)
+          .catch((release: unknown) =>
+            logger.warn({ jobId: job.id, err: release }, 'the upload share could not be given back'),
+          );
+        throw error;
+      }
       queue.push(job);
       pump();
     },
