@@ -6,6 +6,7 @@ import type {
   FakeChannel,
   FakeGuild,
   FakeMessage,
+  FakeOverwrite,
   FakeRole,
   FakeUser,
 } from './types.ts';
@@ -39,6 +40,7 @@ export interface ChannelState {
   name: string | null;
   guildId: string | null;
   recipientId?: string;
+  permissionOverwrites?: FakeOverwrite[];
 }
 
 export interface StoredMessage {
@@ -146,7 +148,13 @@ export class Store {
     if (!guild.members.has(this.botUser.id))
       guild.members.set(this.botUser.id, { user: this.botUser, roles: [], joinedAt });
     for (const c of channels)
-      this.channels.set(c.id, { id: c.id, type: c.type, name: c.name, guildId: spec.id });
+      this.channels.set(c.id, {
+        id: c.id,
+        type: c.type,
+        name: c.name,
+        guildId: spec.id,
+        permissionOverwrites: c.permissionOverwrites ?? [],
+      });
     this.guilds.set(spec.id, guild);
   }
 
@@ -225,7 +233,7 @@ export class Store {
       position: guild ? guild.channels.findIndex((c) => c.id === channel.id) : 0,
       flags: 0,
       parent_id: null,
-      permission_overwrites: [],
+      permission_overwrites: channel.permissionOverwrites ?? [],
       nsfw: false,
     };
     if (channel.type === 2 || channel.type === 13) {
@@ -345,12 +353,37 @@ export class Store {
     return bits & PermissionBits.Administrator ? ALL_PERMISSIONS : bits;
   }
 
+  /**
+   * A member's permissions in a channel, Discord's way: the guild-level bits, then the channel's @everyone
+   * overwrite, the member's roles' overwrites (denies, then allows), and the member's own overwrite.
+   */
+  permissionsIn(guild: GuildState, channel: ChannelState, userId: string): bigint {
+    let bits = this.permissionsOf(guild, userId);
+    if (bits & PermissionBits.Administrator) return ALL_PERMISSIONS;
+    const overwrites = channel.permissionOverwrites ?? [];
+    const apply = (o: FakeOverwrite | undefined) => {
+      if (o) bits = (bits & ~BigInt(o.deny)) | BigInt(o.allow);
+    };
+    apply(overwrites.find((o) => o.type === 0 && o.id === guild.id));
+    const roles = guild.members.get(userId)?.roles ?? [];
+    const mine = overwrites.filter((o) => o.type === 0 && roles.includes(o.id));
+    let deny = 0n;
+    let allow = 0n;
+    for (const o of mine) {
+      deny |= BigInt(o.deny);
+      allow |= BigInt(o.allow);
+    }
+    bits = (bits & ~deny) | allow;
+    apply(overwrites.find((o) => o.type === 1 && o.id === userId));
+    return bits;
+  }
+
   /** The bot's permissions in a channel (SendMessages removed where setChannelPermissionDenied). */
   botPermissionsIn(channelId: string): bigint {
     const channel = this.channels.get(channelId);
     if (!channel || channel.guildId === null) return DM_APP_PERMISSIONS;
     const guild = this.guilds.get(channel.guildId);
-    let bits = guild ? this.permissionsOf(guild, this.botUser.id) : 0n;
+    let bits = guild ? this.permissionsIn(guild, channel, this.botUser.id) : 0n;
     if (this.deniedChannels.has(channelId))
       bits &= ~(PermissionBits.SendMessages | PermissionBits.SendMessagesInThreads);
     return bits;
@@ -381,6 +414,12 @@ export class Store {
   canPost(channel: ChannelState): Reply | undefined {
     if (!TEXT_TYPES.has(channel.type)) return E.nonTextChannel();
     if (this.deniedChannels.has(channel.id)) return E.missingPermissions();
+    if (channel.guildId !== null) {
+      // A channel the bot cannot see answers 50001; one it sees but may not write in, 50013.
+      const bits = this.botPermissionsIn(channel.id);
+      if (!(bits & PermissionBits.ViewChannel)) return E.missingAccess();
+      if (!(bits & PermissionBits.SendMessages)) return E.missingPermissions();
+    }
     if (
       channel.guildId === null &&
       channel.recipientId !== undefined &&

@@ -22,6 +22,15 @@ export interface FakeChannel {
   id: string;
   name: string;
   type: number;
+  /** As Discord sends them: `type` 0 = role (the guild id is @everyone), 1 = member; bitfields as strings. */
+  permissionOverwrites?: FakeOverwrite[] | undefined;
+}
+
+export interface FakeOverwrite {
+  id: string;
+  type: 0 | 1;
+  allow: string;
+  deny: string;
 }
 
 /** A guild the bot is in. Missing @everyone role, bot member and channels are filled in by the fake. */
