@@ -34,12 +34,12 @@ export interface JobCare {
 export function jobCare(job: JobRecord, deps: UploadDeps, shutdown: AbortSignal, show: Show): JobCare {
   const { logger, jobs } = deps;
   const { baseDelayMs, maxDelayMs } = deps.tuning.storeRetry;
-  let last: { view: ProgressView; force: boolean } | undefined;
+  let last: ProgressView | undefined;
   /** Waits in progress (a save inside a ridden piece of work is one wait, shown once). */
   let waits = 0;
 
   const remembered: Show = (view, force = false) => {
-    last = { view, force };
+    last = view;
     return show(view, force);
   };
 
@@ -48,7 +48,7 @@ export function jobCare(job: JobRecord, deps: UploadDeps, shutdown: AbortSignal,
     if (++waits === 1 && !FINISHED.includes(job.status)) await show(jobView(job, 'storage'), true);
   };
   const waitEnds = async (answered: boolean): Promise<void> => {
-    if (--waits === 0 && answered && last && !FINISHED.includes(job.status)) await show(last.view, true);
+    if (--waits === 0 && answered && last && !FINISHED.includes(job.status)) await show(last, true);
   };
 
   async function ride<T>(what: string, work: () => Promise<T>, signal: AbortSignal = shutdown): Promise<T> {
