@@ -18,6 +18,7 @@ import { UserError } from '../src/errors.ts';
 import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 import { serverOwner, type ServerSettings, type SettingsPatch } from '../src/store/settings.ts';
 import { requirePlaylistId } from '../src/google/refs.ts';
+import { publicReviewChannelWarning, visibleToEveryone } from '../src/discord/channel-visibility.ts';
 import {
   fitFields,
   formatUsage,
@@ -287,9 +288,14 @@ async function settingsSubcommand(
       );
     }
   }
+  // A review channel everyone can read shows private uploads to all: said plainly, but the server decides.
+  const exposed =
+    review && interaction.guild && (await visibleToEveryone(interaction.guild, review.id))
+      ? `${publicReviewChannelWarning(review.id)}\n`
+      : '';
   const saved = await ctx.settings.update(guildId, patch);
   await interaction.reply({
-    content: renderSettings(saved, 'Saved.\n'),
+    content: renderSettings(saved, `Saved.\n${exposed}`),
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });

@@ -34,7 +34,12 @@ export interface AppOptions {
   readonly tuning?: Partial<UploadTuning>;
   readonly dispatcher?: Dispatcher;
   /** Announcement timings (tests poll often and move the clock with the Google fake's). */
-  readonly announce?: { readonly pollIntervalMs?: number; readonly now?: () => number };
+  readonly announce?: {
+    readonly pollIntervalMs?: number;
+    readonly now?: () => number;
+    /** The pause before a failed announcement post is sent once more (default 15 s). */
+    readonly postRetryMs?: number;
+  };
   /**
    * Store plumbing (tests wrap the real adapter in one that fails on command), and how soon work that
    * found the store down at start (resuming uploads) tries again: 30 s by default.
@@ -74,7 +79,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     oauth,
     rootUrl: config.youtubeApiUrl,
     feedUrl: config.youtubeFeedUrl,
-    post: discordAnnouncementPoster(client),
+    post: discordAnnouncementPoster(client, options.announce?.postRetryMs),
     guildIds: () => client.guilds.cache.keys(),
     uploadInProgress: async (videoId) => (await jobs.active()).some((job) => job.videoId === videoId),
     logger,
@@ -122,8 +127,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onFinished: async (job) => {
       // A member's upload to the server channel waits, private, for a moderator's review.
       if (job.review && job.guildId && job.videoId) {
-        // A recorded step, run again after a crash: a review whose card is posted is not opened twice.
-        if ((await reviews.get(job.id))?.card) return;
+        // A recorded step, run again after a crash: open() leaves a review whose card is posted as it is.
         const reviewChannel = (await settings.get(job.guildId)).reviewChannelId;
         if (!reviewChannel) return;
         await reviews.open(

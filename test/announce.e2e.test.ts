@@ -27,8 +27,9 @@ const guild = (n: number) => ({
   announce: `91000000000000009${n}`,
   role: `92000000000000009${n}`,
 });
-const G = [1, 2, 3, 4, 5, 6].map(guild);
-const [G1, G2, G3, G4, G5, G6] = G as [
+const G = [1, 2, 3, 4, 5, 6, 7].map(guild);
+const [G1, G2, G3, G4, G5, G6, G7] = G as [
+  ReturnType<typeof guild>,
   ReturnType<typeof guild>,
   ReturnType<typeof guild>,
   ReturnType<typeof guild>,
@@ -77,7 +78,7 @@ const start = (storeUrl?: string) =>
     env,
     key: KEY,
     ...(storeUrl ? { storeUrl } : {}),
-    announce: { pollIntervalMs: POLL_MS, now },
+    announce: { pollIntervalMs: POLL_MS, now, postRetryMs: 300 },
   });
 
 /** Moves the bot's clock and the Google fake's together. */
@@ -409,4 +410,30 @@ test('after a restart nothing is announced again, and a scheduled check carries 
     [`https://youtu.be/${outside.id}`, `https://youtu.be/${away.id}`, `https://youtu.be/${scheduled}`],
   );
   assert.match(announcements(G5)[2]?.content ?? '', new RegExp(`<@${DAVE.id}>`));
+});
+
+test("an announcement whose post failed on Discord's side (5xx after the REST client's own tries) is sent again with the same nonce, and shows once", async () => {
+  const account = await serverChannel(G7, 'Flaky Discord');
+  await settings(G7, { announceChannelId: G7.announce });
+  await polls(G7);
+  const posts = () =>
+    discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${G7.announce}/messages`);
+  // Every try of the REST client (one and its three retries) answers 500.
+  discord.failNext(
+    { method: 'POST', pathPattern: new RegExp(`^/channels/${G7.announce}/messages$`) },
+    { status: 500 },
+    4,
+  );
+  const video = google.addVideo(account, { title: 'Through the blip' });
+  await waitFor(() => (announcements(G7).length > 0 ? true : undefined), 'the announcement', 20_000);
+  await polls(G7, 3);
+  assert.deepEqual(
+    announcements(G7).map((m) => m.embeds[0]?.url),
+    [`https://youtu.be/${video.id}`],
+    'announced once',
+  );
+  const nonces = new Set(posts().map((c) => (c.body as { nonce?: string }).nonce));
+  assert.equal(posts().length, 5, 'four failed tries, then the one sent again');
+  assert.equal(nonces.size, 1, 'every try carried the same nonce');
+  assert.equal((posts()[0]?.body as { enforce_nonce?: boolean }).enforce_nonce, true);
 });

@@ -16,6 +16,7 @@ const GUILD = '800000000000000071';
 const CHANNEL = '900000000000000071';
 const OWNER: FakeUser = { id: '700000000000000070', username: 'owner' }; // Manage Server: a moderator
 const MEMBER: FakeUser = { id: '700000000000000071', username: 'member' };
+const THIRD: FakeUser = { id: '700000000000000072', username: 'third' };
 
 let discord: FakeDiscord;
 let google: FakeGoogle;
@@ -23,6 +24,7 @@ let bot: TestApp;
 let memberAccount: FakeAccount;
 let ownerAccount: FakeAccount;
 let serverAccount: FakeAccount;
+let thirdAccount: FakeAccount;
 
 before(async () => {
   discord = await FakeDiscord.start({
@@ -32,7 +34,10 @@ before(async () => {
         name: 'Busy server',
         ownerId: OWNER.id,
         channels: [{ id: CHANNEL, name: 'videos', type: 0 }],
-        members: [{ user: MEMBER, roles: [] }],
+        members: [
+          { user: MEMBER, roles: [] },
+          { user: THIRD, roles: [] },
+        ],
       },
     ],
   });
@@ -53,6 +58,8 @@ before(async () => {
   await linkMember(discord, google, MEMBER, memberAccount, GUILD);
   await linkMember(discord, google, OWNER, ownerAccount, GUILD);
   await linkServer(bot.app, google, GUILD, serverAccount);
+  thirdAccount = google.addAccount({ email: 'third@example.com', channel: { title: 'Third' } });
+  await linkMember(discord, google, THIRD, thirdAccount, GUILD);
 });
 
 after(async () => {
@@ -130,4 +137,56 @@ test("a moderator's 26th upload to the server channel is refused; the moderator'
   for (const interaction of accepted) await interaction.waitForOriginal(finished, 30_000);
   assert.equal(videosOf(serverAccount).length, 25);
   assert.equal(videosOf(ownerAccount).length, 1);
+});
+
+const cancelId = (m: FakeMessage) =>
+  (m.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id ?? '';
+
+test('an upload that ends before YouTube was asked for a session gives its count back; one that reached YouTube keeps it', async () => {
+  // The first upload runs slowly (a session, bytes on their way); the next nine wait behind it.
+  google.upload.throttleBytesPerSec = 100_000;
+  const first = upload(THIRD, mp4Bytes(6 * 1024 * 1024, 900));
+  const sending = await first.waitForOriginal((m) => /Uploading/.test(m.content ?? ''), 20_000);
+  const press = (m: FakeMessage) =>
+    discord.sendButton({
+      customId: cancelId(m),
+      user: THIRD,
+      guildId: GUILD,
+      channelId: CHANNEL,
+      message: { id: m.id, channelId: CHANNEL },
+    });
+  const queued: InteractionHandle[] = [];
+  for (let i = 0; i < 9; i++) {
+    const interaction = upload(THIRD, mp4Bytes(4096, 901 + i));
+    await interaction.waitForOriginal((m) => /Queued/.test(m.content ?? ''), 20_000);
+    queued.push(interaction);
+  }
+  // Cancelled while queued: never reached YouTube, so each is given back (a second press changes nothing).
+  for (const interaction of queued) {
+    const message = interaction.original();
+    assert.ok(message);
+    await press(message).response();
+    await interaction.waitForOriginal((m) => /Cancelled/.test(m.content ?? ''), 20_000);
+    await press(message).response();
+  }
+  // The first had its session: cancelled now, it stays counted.
+  await press(sending).response();
+  await first.waitForOriginal(finished, 30_000);
+  google.upload.throttleBytesPerSec = null;
+
+  // 1 counted so far: nine more are accepted, the tenth of the day is refused.
+  const more: InteractionHandle[] = [];
+  for (let i = 0; i < 9; i++) {
+    const interaction = upload(THIRD, mp4Bytes(4096, 920 + i));
+    assert.doesNotMatch(
+      await firstWords(interaction),
+      /uploads today/,
+      `upload ${i + 2} of the day is accepted`,
+    );
+    more.push(interaction);
+  }
+  assert.match(await firstWords(upload(THIRD, mp4Bytes(4096, 930))), /^You have started 10 uploads today/);
+  for (const interaction of more)
+    assert.match((await interaction.waitForOriginal(finished, 30_000)).content ?? '', /is on YouTube/);
+  assert.equal(videosOf(thirdAccount).length, 9);
 });

@@ -122,7 +122,14 @@ test('every request of the YouTube client is counted; past the limit nothing rea
 });
 
 const CAPS = { units: 10_000, inserts: 100, uploadsPerMember: 10, uploadsPerServer: 25 };
-const memberJob = (owner: string) => ({ owner, account: owner, review: undefined, guildId: 'g1' });
+let jobs = 0;
+const memberJob = (owner: string) => ({
+  id: `job-${++jobs}`,
+  owner,
+  account: owner,
+  review: undefined,
+  guildId: 'g1',
+});
 
 test('the time to the reset is exact, daylight saving time included', () => {
   assert.equal(timeToReset(new Date('2026-11-22T18:48:00Z')), '13 h 12 min'); // 10:48 PST
@@ -165,10 +172,16 @@ test("a member's 11th upload of the Pacific day is refused with the reset time; 
 test("a moderator's uploads to the server channel count against the server (25), a member's review upload against the member", async () => {
   const now = new Date('2026-11-24T20:00:00Z');
   const quota = createQuota(store, CAPS, () => now);
-  const byModerator = { owner: 'mod', account: serverOwner('g2'), review: undefined, guildId: 'g2' };
-  for (let i = 0; i < 25; i++) await quota.admitUpload(byModerator);
+  const byModerator = () => ({
+    id: `job-${++jobs}`,
+    owner: 'mod',
+    account: serverOwner('g2'),
+    review: undefined,
+    guildId: 'g2',
+  });
+  for (let i = 0; i < 25; i++) await quota.admitUpload(byModerator());
   await assert.rejects(
-    quota.admitUpload(byModerator),
+    quota.admitUpload(byModerator()),
     (e: unknown) =>
       e instanceof UserError &&
       e.message ===
@@ -181,13 +194,14 @@ test("a moderator's uploads to the server channel count against the server (25),
     /started 10 uploads today, the most a member may/,
   );
 
-  const review = {
+  const review = () => ({
+    id: `job-${++jobs}`,
     owner: 'member',
     account: serverOwner('g2'),
     review: { requestedPrivacy: 'public' as const, publishAt: undefined, playlistId: undefined },
     guildId: 'g2',
-  };
-  for (let i = 0; i < 10; i++) await quota.admitUpload(review);
+  });
+  for (let i = 0; i < 10; i++) await quota.admitUpload(review());
   await assert.rejects(quota.admitUpload(memberJob('member')), /started 10 uploads today/);
 });
 
@@ -205,4 +219,25 @@ test('UPLOAD_DAILY_PER_MEMBER and UPLOAD_DAILY_PER_SERVER default to 10 and 25, 
       /UPLOAD_DAILY_PER_MEMBER must be a whole number/.test(e.message) &&
       /UPLOAD_DAILY_PER_SERVER must be a whole number/.test(e.message),
   );
+});
+
+test('an upload given back frees its place once: counted once however often it is admitted, given back at most once, never below zero', async () => {
+  const now = new Date('2026-11-25T20:00:00Z');
+  const quota = createQuota(store, CAPS, () => now);
+  const jobs = Array.from({ length: 10 }, () => memberJob('giver'));
+  for (const job of jobs) await quota.admitUpload(job);
+  await quota.admitUpload(jobs[0] ?? memberJob('giver')); // the same upload again: still 10
+  await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
+
+  const back = jobs[3] ?? memberJob('giver');
+  await quota.releaseUpload(back);
+  await quota.releaseUpload(back); // twice: one place, not two
+  await quota.releaseUpload(memberJob('giver')); // never counted: nothing to give back
+  await quota.admitUpload(memberJob('giver'));
+  await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
+
+  // Everything given back, and more: the count stops at zero.
+  for (const job of jobs) await quota.releaseUpload(job);
+  for (let i = 0; i < 9; i++) await quota.admitUpload(memberJob('giver'));
+  await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
 });

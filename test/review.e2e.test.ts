@@ -9,6 +9,8 @@ import { waitFor } from './fakes/http.ts';
 import { startWorld, type TestApp, type World } from './support/app.ts';
 import { linkMember, linkServer } from './support/link.ts';
 import { mp4Bytes, PNG, sha256 } from './support/media.ts';
+import type { ReviewRecord } from '../src/review/reviews.ts';
+import { serverOwner } from '../src/store/settings.ts';
 
 const GUILD = '800000000000000261';
 const GENERAL = '900000000000000261';
@@ -307,4 +309,49 @@ test('a decision recorded by a process that died before telling anyone is comple
   await bot.app.ctx.reviews.decide(GUILD, id, MOD.id, true);
   assert.equal(discord.message(card.id)?.edits, edits);
   assert.equal(discord.dmMessages(MEMBER.id).slice(dms).length, 1);
+});
+
+const reviewRecord = (id: string, title: string): ReviewRecord => ({
+  id,
+  guildId: GUILD,
+  account: serverOwner(GUILD),
+  uploaderId: MEMBER.id,
+  videoId: `vid-${id}`,
+  title,
+  requestedPrivacy: 'public',
+  publishAt: undefined,
+  playlistId: undefined,
+  card: undefined,
+  status: 'pending',
+  decidedBy: undefined,
+  reason: undefined,
+});
+const cardsTitled = (title: string) =>
+  discord.channelMessages(REVIEWS).filter((m) => m.embeds[0]?.title === title);
+
+test('a review opened twice for the same upload posts one card, and the record keeps that card', async () => {
+  const { reviews } = bot.app.ctx;
+  await reviews.open(reviewRecord('twice-1', 'Opened twice'), REVIEWS);
+  await reviews.open(reviewRecord('twice-1', 'Opened twice'), REVIEWS);
+  const cards = cardsTitled('Opened twice');
+  assert.equal(cards.length, 1, 'one card');
+  assert.equal((await reviews.get('twice-1'))?.card?.messageId, cards[0]?.id, 'the record names it');
+});
+
+test('a card Discord created whose record was never saved (a crash in between) is not posted again when the step runs again', async () => {
+  const { reviews, store } = bot.app.ctx;
+  await reviews.open(reviewRecord('cut-1', 'Cut off after the post'), REVIEWS);
+  const [card] = cardsTitled('Cut off after the post');
+  assert.ok(card);
+  // What the store holds when the process died after Discord created the card, before the record got it.
+  await store
+    .collection<ReviewRecord>('review')
+    .set('cut-1', reviewRecord('cut-1', 'Cut off after the post'));
+  await reviews.open(reviewRecord('cut-1', 'Cut off after the post'), REVIEWS);
+  assert.deepEqual(
+    cardsTitled('Cut off after the post').map((m) => m.id),
+    [card.id],
+    'Discord returned the first card (same nonce) instead of a second one',
+  );
+  assert.equal((await reviews.get('cut-1'))?.card?.messageId, card.id);
 });

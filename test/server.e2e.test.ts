@@ -24,30 +24,47 @@ let discord: FakeDiscord;
 let google: FakeGoogle;
 let bot: TestApp;
 let world: World;
+const HIDDEN_REVIEWS = '900000000000000299';
+const BOT_ID = '600000000000000299';
+const VIEW_CHANNEL = 1n << 10n;
 let serverAccount: FakeAccount;
 
 before(async () => {
-  world = await startWorld([
-    {
-      id: GUILD,
-      name: 'Community',
-      ownerId: OWNER.id,
-      roles: [
-        { id: MOD_ROLE, name: 'Moderators', permissions: '0' },
-        { id: ADMIN_ROLE, name: 'Admins', permissions: String(1 << 5) }, // Manage Server
-      ],
-      channels: [
-        { id: GENERAL, name: 'general', type: 0 },
-        { id: REVIEWS, name: 'reviews', type: 0 },
-      ],
-      members: [
-        { user: ADMIN, roles: [ADMIN_ROLE] },
-        { user: MOD, roles: [MOD_ROLE] },
-        { user: MOD2, roles: [MOD_ROLE] },
-        { user: MEMBER, roles: [] },
-      ],
-    },
-  ]);
+  world = await startWorld(
+    [
+      {
+        id: GUILD,
+        name: 'Community',
+        ownerId: OWNER.id,
+        roles: [
+          { id: MOD_ROLE, name: 'Moderators', permissions: '0' },
+          { id: ADMIN_ROLE, name: 'Admins', permissions: String(1 << 5) }, // Manage Server
+        ],
+        channels: [
+          { id: GENERAL, name: 'general', type: 0 },
+          { id: REVIEWS, name: 'reviews', type: 0 },
+          {
+            id: HIDDEN_REVIEWS,
+            name: 'mod-reviews',
+            type: 0,
+            // Hidden from @everyone; the moderators and the bot may read (and the bot write).
+            permissionOverwrites: [
+              { id: GUILD, type: 0, allow: '0', deny: String(VIEW_CHANNEL) },
+              { id: MOD_ROLE, type: 0, allow: String(VIEW_CHANNEL), deny: '0' },
+              { id: BOT_ID, type: 1, allow: String(VIEW_CHANNEL), deny: '0' },
+            ],
+          },
+        ],
+        members: [
+          { user: ADMIN, roles: [ADMIN_ROLE] },
+          { user: MOD, roles: [MOD_ROLE] },
+          { user: MOD2, roles: [MOD_ROLE] },
+          { user: MEMBER, roles: [] },
+        ],
+      },
+    ],
+    { applicationId: BOT_ID },
+  );
   ({ discord, google, bot } = world);
   serverAccount = google.addAccount({
     email: 'community@example.com',
@@ -152,6 +169,23 @@ test('settings round trip: set, show, clear; an unknown placeholder is refused; 
   assert.match(await run(MEMBER, [sub('settings')]), /Only members with Manage Server or the <@&\d+> role/);
   await run(ADMIN, [sub('settings', { type: 3, name: 'clear', value: 'template' })]);
   assert.match((await bot.app.ctx.settings.get(GUILD)).template, /\{title\}/);
+});
+
+test('a review channel everyone can see is saved with a plain warning (cards show private videos); a hidden one without', async () => {
+  const open = await run(ADMIN, [sub('settings', { type: 7, name: 'review_channel', value: REVIEWS })]);
+  assert.match(
+    open,
+    /^Saved\.\n⚠️ Everyone in this server can see <#\d+>: review cards there show each waiting upload's title, link and thumbnail while the video is still private/,
+  );
+  assert.equal((await bot.app.ctx.settings.get(GUILD)).reviewChannelId, REVIEWS, 'saved all the same');
+
+  const hidden = await run(ADMIN, [
+    sub('settings', { type: 7, name: 'review_channel', value: HIDDEN_REVIEWS }),
+  ]);
+  assert.match(hidden, /^Saved\./);
+  assert.doesNotMatch(hidden, /Everyone in this server can see/);
+  assert.equal((await bot.app.ctx.settings.get(GUILD)).reviewChannelId, HIDDEN_REVIEWS);
+  await run(ADMIN, [sub('settings', { type: 7, name: 'review_channel', value: REVIEWS })]);
 });
 
 test('/server status shows the linked channel, the settings and the shared quota', async () => {

@@ -17,6 +17,7 @@ import { everything, readsOf, storeSwitch } from './support/faulty-store.ts';
 const GUILD = '800000000000000071';
 const UPLOADS = '900000000000000071';
 const ANNOUNCE = '910000000000000071';
+const REVIEWS = '920000000000000071';
 const OWNER: FakeUser = { id: '700000000000000070', username: 'owner' };
 const ALICE: FakeUser = { id: '700000000000000071', username: 'alice' };
 const BOB: FakeUser = { id: '700000000000000072', username: 'bob' };
@@ -39,6 +40,7 @@ const start = (storeUrl?: string) =>
     ...(storeUrl ? { storeUrl } : {}),
     announce: { pollIntervalMs: POLL_MS },
     store: { wrapAdapter: control.wrap, retryMs: 100 },
+    tuning: { storeRetry: { baseDelayMs: 50, maxDelayMs: 200 } },
   });
 
 before(async () => {
@@ -51,6 +53,7 @@ before(async () => {
         channels: [
           { id: UPLOADS, name: 'uploads', type: 0 },
           { id: ANNOUNCE, name: 'announcements', type: 0 },
+          { id: REVIEWS, name: 'reviews', type: 0 },
         ],
       },
     ],
@@ -79,6 +82,7 @@ before(async () => {
 afterEach(() => {
   control.fault = undefined;
   google.upload.throttleBytesPerSec = null;
+  google.upload.finalizeMs = 0;
 });
 
 after(async () => {
@@ -270,4 +274,122 @@ test('an /unlink whose read of the Google link fails keeps the link, instead of 
   control.fault = undefined;
   assert.match(reply.content ?? '', STORE_DOWN);
   assert.ok(await bot.app.ctx.oauth.linked(BOB.id), 'Bob is still linked, and his grant still works');
+});
+
+test('a store outage as the upload completes: the member reads that the bot waits for its storage, then the result; one video, nothing crashed', async () => {
+  // YouTube holds its answer after the last byte until the test lets it go.
+  google.upload.finalizeMs = 120_000;
+  const data = mp4Bytes(300_000, 30);
+  const interaction = upload(ALICE, 'Through the outage', data);
+  await interaction.waitForOriginal((m) => /Finishing on YouTube/.test(m.content ?? ''), 20_000);
+  // The whole store goes down while YouTube creates the video: every save of the job fails now.
+  control.fault = everything;
+  google.upload.finalizeMs = 0;
+  await interaction.waitForOriginal((m) => /Waiting for the bot's storage/.test(m.content ?? ''), 20_000);
+  const ours = () => [...google.videos.values()].filter((v) => v.snippet.title === 'Through the outage');
+  await waitFor(() => (ours().length === 1 ? true : undefined), 'the video on YouTube');
+  const failures = control.failures;
+  await waitFor(() => (control.failures > failures + 2 ? true : undefined), 'the saves tried again');
+  assert.doesNotMatch(interaction.original()?.content ?? '', /is on YouTube|failed|Uploading/);
+
+  control.fault = undefined;
+  const final = await interaction.waitForOriginal(
+    (m) => /is on YouTube|failed/.test(m.content ?? ''),
+    30_000,
+  );
+  assert.match(final.content ?? '', /\*\*Through the outage\*\* is on YouTube/);
+  assert.deepEqual(
+    ours().map((v) => v.sha256),
+    [sha256(data)],
+    'one video, every byte',
+  );
+  assert.ok(!bot.logs.some((l) => l['msg'] === 'upload runner crashed'), 'the runner rode the outage out');
+  const jobId = bot.logs.find(
+    (l) => l['msg'] === 'upload complete' && l['jobId'] !== undefined && l['videoId'] === ours()[0]?.id,
+  )?.['jobId'];
+  // The result is shown before the last step is recorded: the record follows a moment later.
+  let record = await bot.app.ctx.uploads.get(String(jobId));
+  for (let i = 0; i < 100 && !record?.steps?.every((s) => s.state === 'done'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    record = await bot.app.ctx.uploads.get(String(jobId));
+  }
+  assert.equal(record?.status, 'done', 'the record caught up once the store answered');
+  assert.ok(record.steps?.every((s) => s.state === 'done'));
+});
+
+test('a review card whose record could not take it is not posted twice: the step waits for the store, runs again, and Discord returns the same card', async () => {
+  const channel = google.addAccount({ email: 'reviewed@example.com', channel: { title: 'Reviewed TV' } });
+  await linkServer(bot.app, google, GUILD, channel);
+  await bot.app.ctx.settings.update(GUILD, { reviewChannelId: REVIEWS });
+  // The review's second write — the one that records its posted card — fails.
+  let writes = 0;
+  control.fault = (op, key) => op === 'set' && key.includes(':review:') && ++writes === 2;
+  const data = mp4Bytes(100_000, 40);
+  const file = discord.addAttachment({ filename: 'for-review.mp4', data, channelId: UPLOADS });
+  const interaction = discord.sendCommand({
+    name: 'upload',
+    user: BOB,
+    guildId: GUILD,
+    channelId: UPLOADS,
+    attachments: [file],
+    options: [
+      { type: 11, name: 'file', value: file.id },
+      { type: 3, name: 'title', value: 'For review' },
+      { type: 3, name: 'account', value: 'server' },
+    ],
+  });
+  const final = await interaction.waitForOriginal(
+    (m) => /is on YouTube|failed/.test(m.content ?? ''),
+    30_000,
+  );
+  assert.match(final.content ?? '', /stays private until a moderator approves it/);
+  const cards = () => discord.channelMessages(REVIEWS).filter((m) => m.embeds[0]?.title === 'For review');
+  assert.ok(writes >= 2, 'the write of the card failed');
+  assert.equal(cards().length, 1, 'one card');
+  const jobId = bot.logs.find(
+    (l) => l['msg'] === 'upload complete' && l['jobId'] !== undefined && l['owner'] === BOB.id,
+  )?.['jobId'];
+  const review = await bot.app.ctx.reviews.get(String(jobId));
+  assert.equal(
+    review?.card?.messageId,
+    cards()[0]?.id,
+    'the record names the card, so a decision updates it',
+  );
+});
+
+test('an announcement check that fails because of the store is tried again without using up its attempts', async () => {
+  const DAN: FakeUser = { id: '700000000000000073', username: 'dan' };
+  const account = google.addAccount({ email: 'dan@example.com', channel: { title: 'Dan' } });
+  await linkMember(discord, google, DAN, account, GUILD);
+  await bot.app.ctx.settings.update(GUILD, { announceChannelId: ANNOUNCE, announceMembers: true });
+  const video = google.addVideo(account, { title: 'Checked through the outage' });
+  // Reads of Dan's Google link fail after the report read it once: the check can neither ask YouTube nor
+  // find Dan's channel feed.
+  let reads = 0;
+  control.fault = (op, key) => op === 'get' && key.endsWith(`:grant:${DAN.id}`) && ++reads > 1;
+  await bot.app.ctx.announcer.uploadFinished({
+    guildId: GUILD,
+    account: DAN.id,
+    memberId: DAN.id,
+    videoId: video.id,
+    privacy: 'public',
+    publishAt: undefined,
+  });
+  const failed = () =>
+    bot.logs.filter((l) => l['msg'] === 'announcement check failed' && l['videoId'] === video.id);
+  // Far more checks than the 30 attempts a video that is not visible yet gets.
+  // Given up, the check is forgotten: its stored record goes.
+  const stored = () => bot.app.ctx.store.collection('announce-pending').get(`${GUILD}:${video.id}`);
+  while (failed().length <= 40 && (await stored()) !== undefined)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok((await stored()) !== undefined, 'the check is still there: the outage used up no attempts');
+  control.fault = undefined;
+  await waitFor(
+    () =>
+      discord.channelMessages(ANNOUNCE).some((m) => m.embeds[0]?.url === `https://youtu.be/${video.id}`)
+        ? true
+        : undefined,
+    'the announcement once the store answers',
+    20_000,
+  );
 });

@@ -26,7 +26,7 @@ import type { Store } from '../store/index.ts';
 import { serverOwner, type ServerSettings, type SettingsRepository } from '../store/settings.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import { youtubeClient } from '../google/youtube.ts';
-import { UserError } from '../errors.ts';
+import { storeErrorIn, UserError } from '../errors.ts';
 import { fetchFeed, type FeedEntry } from './feed.ts';
 import { buildAnnouncement, defaultThumbnail, type AnnouncedVideo, type Announcement } from './render.ts';
 import { keyedSerial } from '../store/serial.ts';
@@ -74,7 +74,7 @@ export interface AnnouncerDeps {
 export const DEFAULT_POLL_INTERVAL_MS = 4 * 60 * 1000;
 /** A check whose video is not public yet (YouTube publishes a little after publishAt) tries again this often… */
 const RETRY_MS = 60_000;
-/** …this many times. */
+/** …this many times (a check stopped by the store, which says nothing about the video, is not counted). */
 const MAX_ATTEMPTS = 30;
 /** With the Shorts filter on, a public bot upload waits at most this many polls to show up in the feed. */
 const MAX_SHORTS_CHECKS = 3;
@@ -322,6 +322,8 @@ export function createAnnouncer(deps: AnnouncerDeps) {
       facts = (await lookup(p.account, [p.videoId])).get(p.videoId);
       looked = true;
     } catch (error) {
+      // The store did not answer (the grant could not be read): that says nothing about the video.
+      if (storeErrorIn(error)) throw error;
       logger.info(
         { guildId: p.guildId, videoId: p.videoId, err: error instanceof UserError ? error.message : error },
         'announcement check: videos.list failed, reading the public feed instead',
@@ -423,7 +425,8 @@ export function createAnnouncer(deps: AnnouncerDeps) {
             dueAt = await check(p);
           } catch (error) {
             logger.error({ guildId: p.guildId, videoId: p.videoId, err: error }, 'announcement check failed');
-            p.attempts++;
+            // A store that did not answer says nothing about the video: tried again, no attempt used up.
+            if (!storeErrorIn(error)) p.attempts++;
             dueAt = p.attempts > MAX_ATTEMPTS ? undefined : now() + retryMs;
           }
           if (dueAt === undefined) {

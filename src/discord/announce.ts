@@ -1,7 +1,9 @@
 // Posts announcements with the bot's own token: the text from the server's template and an embed (title, link,
 // thumbnail, uploader). Only the configured role may be pinged; the uploader's mention shows without a ping.
-import { Routes, type Client, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import { channelUrl, LIMITS, truncate, type Announcement } from '../announce/render.ts';
+import { messageNonce } from './nonce.ts';
 
 const YOUTUBE_RED = 0xff0000;
 
@@ -34,12 +36,29 @@ export function announcementBody(a: Announcement): RESTPostAPIChannelMessageJSON
   };
 }
 
-/** The announcer's `post`: one channel message; resolves to its id. */
-export function discordAnnouncementPoster(client: Client) {
-  return async (a: Announcement): Promise<string | undefined> => {
+/** What the announcement is about: one message per server and video, whoever sends it how often. */
+export const announcementNonce = (a: Announcement) => messageNonce('announce', a.guildId, a.video.id);
+
+/**
+ * The announcer's `post`: one channel message; resolves to its id. Sent with a nonce derived from (server, video)
+ * and `enforce_nonce`, so a post sent again shows once: the REST client's own retries (5xx, dropped connections)
+ * are safe, and a post whose tries all failed that way is sent once more after `retryMs` — still within
+ * Discord's few minutes. A refusal (4xx: missing permissions, unknown channel) is not sent again.
+ */
+export function discordAnnouncementPoster(client: Client, retryMs = 15_000) {
+  const send = async (a: Announcement): Promise<string | undefined> => {
     const message = (await client.rest.post(Routes.channelMessages(a.channelId), {
-      body: announcementBody(a),
+      body: { ...announcementBody(a), nonce: announcementNonce(a), enforce_nonce: true },
     })) as { id?: string };
     return message.id;
+  };
+  return async (a: Announcement): Promise<string | undefined> => {
+    try {
+      return await send(a);
+    } catch (error) {
+      if (error instanceof DiscordAPIError) throw error;
+      await sleep(retryMs);
+      return send(a);
+    }
   };
 }

@@ -13,6 +13,7 @@ import {
   type Client,
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
+import { messageNonce } from './nonce.ts';
 import type { ReviewRecord, ReviewSurface } from '../review/reviews.ts';
 import { customId } from './command.ts';
 
@@ -163,6 +164,10 @@ export function discordReviewSurface(client: Client, logger: Logger): ReviewSurf
             embeds: [embed(review).toJSON()],
             components: [reviewButtons(review.id, review.missedPublishAt !== undefined).toJSON()],
             allowed_mentions: { parse: [] },
+            // Posted at most once per review: a second post (a retry, the step run again after a crash)
+            // within Discord's few minutes gets the first card back.
+            nonce: messageNonce('review', review.id),
+            enforce_nonce: true,
           },
         })) as { id: string };
         return { channelId, messageId: message.id };

@@ -20,6 +20,8 @@ export interface QuotaLimits {
 
 /** What decides whose daily share an upload takes (the fields of an upload job). */
 export interface UploadSubject {
+  /** The upload's own id: what is counted, so that it is counted, and given back, at most once. */
+  readonly id: string;
   /** The member who asked. */
   readonly owner: string;
   /** Whose channel receives it: the member's id, or the server's grant owner. */
@@ -97,8 +99,14 @@ export function untilReset(at: Date): string {
 
 export function createQuota(store: Store, limits: QuotaLimits, now: () => Date = () => new Date()) {
   const days = store.collection<Cost>('quota');
-  const shares = store.collection<number>('upload-share');
+  /** Per day and share: the ids of the uploads it counts (a number from before ids were kept). */
+  const shares = store.collection<string[] | number>('upload-share');
+  /** Per upload: which day's share counts it, so that the count can be given back. */
+  const admissions = store.collection<string>('upload-admission');
   const serial = keyedSerial();
+  const SHARE_TTL_MS = 3 * 86_400_000;
+  const counted = (value: string[] | number | undefined): string[] =>
+    typeof value === 'number' ? Array.from({ length: value }, (_, i) => `earlier-${i}`) : (value ?? []);
 
   return {
     /**
@@ -129,8 +137,9 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
     },
     /**
      * Counts an upload against its member's (or server's) share of the day, when it is accepted and
-     * before any byte moves; throws a UserError, counting nothing, when the share is used up. What is
-     * counted stays counted, even if the upload is later cancelled or fails.
+     * before any byte moves; throws a UserError, counting nothing, when the share is used up. Counting the
+     * same upload again changes nothing. The count stays once YouTube may have a session for it
+     * (releaseUpload gives back only what never reached YouTube).
      */
     admitUpload(job: UploadSubject): Promise<void> {
       const share = uploadShare(job);
@@ -139,8 +148,9 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
       return serial(`share:${share.kind}:${share.id}`, async () => {
         const at = now();
         const key = `${pacificDay(at)}:${share.kind}:${share.id}`;
-        const started = (await shares.get(key)) ?? 0;
-        if (started >= cap) {
+        const started = counted(await shares.get(key));
+        if (started.includes(job.id)) return;
+        if (started.length >= cap) {
           const reset = `the count resets at midnight Pacific time (in ${timeToReset(at)})`;
           throw new UserError(
             share.kind === 'server'
@@ -148,8 +158,30 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
               : `You have started ${cap} uploads today, the most a member may; ${reset}.`,
           );
         }
-        await shares.set(key, started + 1, 3 * 86_400_000);
+        // Which share counts it first: a crash between the two writes leaves a note that gives back nothing.
+        await admissions.set(job.id, key, SHARE_TTL_MS);
+        await shares.set(key, [...started, job.id], SHARE_TTL_MS);
       });
+    },
+    /**
+     * Gives an upload's place in its share back (it ended before YouTube was asked for a session). The count
+     * holds upload ids, so it never goes below zero and an upload is given back at most once, however often
+     * this is called.
+     */
+    async releaseUpload(job: UploadSubject): Promise<void> {
+      const key = await admissions.get(job.id);
+      if (key === undefined) return;
+      const share = uploadShare(job);
+      await serial(`share:${share.kind}:${share.id}`, async () => {
+        const started = counted(await shares.get(key));
+        if (started.includes(job.id))
+          await shares.set(
+            key,
+            started.filter((id) => id !== job.id),
+            SHARE_TTL_MS,
+          );
+      });
+      await admissions.delete(job.id);
     },
     async usage(): Promise<QuotaUsage> {
       const day = pacificDay(now());

@@ -217,10 +217,15 @@ export function createReviews(deps: {
 
   return {
     /**
-     * Records the review and posts its card. When the card cannot be posted nobody could ever decide
-     * it, so the review is dropped and the uploader told that the video stays private.
+     * Records the review and posts its card, once: a review whose record has its card already is left as it
+     * is (the step after an upload may run again), and the card itself is posted idempotently (the surface
+     * sends a nonce derived from the review id, so a card Discord created before a crash, whose record was
+     * never saved, comes back instead of a second one). When the card cannot be posted nobody could ever
+     * decide it, so the review is dropped and the uploader told that the video stays private.
      */
     async open(review: ReviewRecord, channelId: string): Promise<void> {
+      const existing = await records.get(review.id);
+      if (existing?.card || (existing && existing.status !== 'pending')) return;
       if (review.playlistId && review.playlistTitle === undefined)
         review.playlistTitle = await playlistTitle(deps, review.account, review.playlistId);
       // The upload took longer than the time left: the card offers Publish now from the start.

@@ -6,11 +6,12 @@
 // announcement check and the final message can be repeated without a second effect).
 import type { Readable } from 'node:stream';
 import type { OAuth2Client } from 'google-auth-library';
-import { classifyError } from '../errors.ts';
+import { classifyError, storeErrorIn } from '../errors.ts';
 import { discard, UploadError } from '../google/resumable.ts';
 import { youtubeClient } from '../google/youtube.ts';
 import { openSource } from './download.ts';
 import { createDisplay, jobView } from './display.ts';
+import { jobCare, StoreWaitInterrupted } from './patience.ts';
 import { followProcessing } from './processing.ts';
 import type { JobRecord, StepName, StepRecord, StepResult } from './records.ts';
 import type { UploadDeps } from './types.ts';
@@ -50,7 +51,9 @@ export function uploadNotes(
 
 /**
  * Runs the steps still to do. Returns 'paused' when `signal` stopped it (shutdown): the job stays
- * 'processing' with its steps, and the next start continues them.
+ * 'processing' with its steps, and the next start continues them. A store that does not answer is waited
+ * for: a save is tried again (the step is not run again for it), and a step that a store failure stopped
+ * midway is run again as one cut off ('again'), which every step is made safe for.
  */
 export async function runSteps(
   job: JobRecord,
@@ -58,10 +61,16 @@ export async function runSteps(
   signal: AbortSignal,
 ): Promise<'done' | 'paused'> {
   const { jobs, logger, tuning } = deps;
-  const show = createDisplay(
-    deps.sinkFor(job, () => jobs.save(job)),
-    tuning.progressIntervalMs,
+  const care = jobCare(
+    job,
+    deps,
+    signal,
+    createDisplay(
+      deps.sinkFor(job, () => jobs.save(job)),
+      tuning.progressIntervalMs,
+    ),
   );
+  const { show } = care;
   // Jobs recorded before steps existed had done playlist and thumbnail already.
   job.steps ??= [
     { name: 'processing', state: 'pending' },
@@ -78,9 +87,12 @@ export async function runSteps(
   /** The review card or the announcement check (onFinished), once the video is processed. */
   const handOver = async (): Promise<StepResult> => {
     if (resultOf('processing')?.outcome !== 'done' || !job.videoId) return {};
-    await deps
-      .onFinished?.(job)
-      .catch((error: unknown) => logger.error({ jobId: job.id, err: error }, 'after-upload work failed'));
+    await deps.onFinished?.(job).catch((error: unknown) => {
+      // The store did not answer: the step waits for it and runs again (the review card and the
+      // announcement check are safe to repeat). Anything else is logged and the upload goes on.
+      if (storeErrorIn(error)) throw error;
+      logger.error({ jobId: job.id, err: error }, 'after-upload work failed');
+    });
     return {};
   };
 
@@ -126,18 +138,27 @@ export async function runSteps(
     },
   };
 
-  for (const step of job.steps) {
-    if (step.state === 'done') continue;
-    if (signal.aborted) return 'paused';
-    const again = step.state === 'running';
-    if (again) logger.info({ jobId: job.id, step: step.name }, 'step cut off before; running it again');
-    step.state = 'running';
-    await jobs.save(job);
-    const result = await actions[step.name](again);
-    if (result === undefined) return 'paused';
-    step.result = result;
-    step.state = 'done';
-    await jobs.save(job);
+  try {
+    for (const step of job.steps) {
+      if (step.state === 'done') continue;
+      if (signal.aborted) return 'paused';
+      let again = step.state === 'running';
+      if (again) logger.info({ jobId: job.id, step: step.name }, 'step cut off before; running it again');
+      step.state = 'running';
+      await care.save();
+      const result = await care.ride(step.name, () => {
+        const attempt = actions[step.name](again);
+        again = true; // a second try follows a first that may have got anywhere
+        return attempt;
+      });
+      if (result === undefined) return 'paused';
+      step.result = result;
+      step.state = 'done';
+      await care.save();
+    }
+  } catch (error) {
+    if (error instanceof StoreWaitInterrupted) return 'paused';
+    throw error;
   }
   return 'done';
 }
@@ -166,6 +187,7 @@ async function addToPlaylist(job: JobRecord, deps: UploadDeps, again: boolean): 
     });
     return { note: 'Added to your playlist.' };
   } catch (error) {
+    if (storeErrorIn(error)) throw error; // waited for, then tried again (the playlist is checked first)
     return { note: `The video is up, but adding it to the playlist failed: ${classifyError(error).message}` };
   } finally {
     deps.onPlaylistChanged?.(job.account);
@@ -196,6 +218,7 @@ async function setThumbnail(job: JobRecord, deps: UploadDeps): Promise<StepResul
   } catch (error) {
     // Refused before it was read (quota, say): close the download instead of holding its socket.
     if (body) discard(body);
+    if (storeErrorIn(error)) throw error; // waited for, then set again
     const reason = error instanceof UploadError ? error.message : classifyError(error).message;
     return { note: `The video is up, but the thumbnail was not set: ${reason}` };
   }

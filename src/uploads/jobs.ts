@@ -6,7 +6,8 @@ import { runSteps } from './after-steps.ts';
 import { createDisplay, jobView } from './display.ts';
 import { FINISHED, type JobRecord } from './records.ts';
 import { renderProgress } from './progress.ts';
-import { askSession, recordBytesIn, running, runBytes, TOO_LATE_NOTE, type Running } from './run.ts';
+import { jobCare, StoreWaitInterrupted } from './patience.ts';
+import { running, runBytes, settleCancel, type Running } from './run.ts';
 import type { UploadDeps } from './types.ts';
 
 export { DEFAULT_TUNING } from './types.ts';
@@ -27,6 +28,8 @@ export function createUploads(deps: UploadDeps) {
   const following = new Map<string, { job: JobRecord; controller: AbortController }>();
   const work = new Set<Promise<void>>();
   let stopping = false;
+  /** Aborted by stop(): ends the waits for a store that does not answer (the records say where jobs stand). */
+  const shutdown = new AbortController();
 
   const persist = (job: JobRecord) => () => jobs.save(job);
   const activeFor = (owner: string) => [...sending.values()].filter((r) => r.job.owner === owner).length;
@@ -60,12 +63,17 @@ export function createUploads(deps: UploadDeps) {
 
   /** Sends the bytes in a slot; the slot is given back as soon as they are in. */
   function send(job: JobRecord): void {
-    const entry = running(job);
+    const entry = running(job, shutdown.signal);
     sending.set(job.id, entry);
     track(
       runBytes(entry, deps)
         .catch((error: unknown) => {
-          logger.error({ jobId: job.id, err: error }, 'upload runner crashed');
+          if (error instanceof StoreWaitInterrupted)
+            logger.info(
+              { jobId: job.id },
+              'stopped while waiting for the store; the next start continues from the record',
+            );
+          else logger.error({ jobId: job.id, err: error }, 'upload runner crashed');
           return false;
         })
         .then((bytesIn) => {
@@ -108,7 +116,18 @@ export function createUploads(deps: UploadDeps) {
           moveAt: reply.createdAt + tuning.replyLifetimeMs,
         };
       }
-      await jobs.save(job);
+      try {
+        await jobs.save(job);
+      } catch (error) {
+        // Not accepted after all (the member is told): its place in the day's share is given back, if the
+        // store lets us; the error is what the member reads.
+        await deps.quota
+          ?.releaseUpload(job)
+          .catch((release: unknown) =>
+            logger.warn({ jobId: job.id, err: release }, 'the upload share could not be given back'),
+          );
+        throw error;
+      }
       queue.push(job);
       pump();
     },
@@ -134,20 +153,18 @@ export function createUploads(deps: UploadDeps) {
       }
       if (queued) {
         queue.splice(queue.indexOf(queued), 1);
+        pump();
         // Resumed after a restart with a session: YouTube may have the whole file already.
-        const found = await askSession(queued, deps);
-        if (typeof found === 'object') {
-          await recordBytesIn(queued, found, deps, [TOO_LATE_NOTE]);
+        const care = jobCare(
+          queued,
+          deps,
+          shutdown.signal,
+          createDisplay(deps.sinkFor(queued, persist(queued)), 0),
+        );
+        if (await settleCancel(queued, deps, care)) {
           follow(queued);
-          pump();
           return tooLate(queued.videoId);
         }
-        queued.status = 'cancelled';
-        queued.outcome = 'Cancelled by the uploader.';
-        queued.session = undefined;
-        await jobs.save(queued);
-        await createDisplay(deps.sinkFor(queued, persist(queued)), 0)(jobView(queued, 'cancelled'), true);
-        pump();
         return { kind: 'cancelled' };
       }
       if (job.status === 'processing' && job.videoId) return tooLate(job.videoId);
@@ -172,6 +189,7 @@ export function createUploads(deps: UploadDeps) {
     /** Stops for shutdown: uploads and their steps are aborted but stay resumable. */
     async stop(): Promise<void> {
       stopping = true;
+      shutdown.abort();
       for (const entry of sending.values()) {
         entry.abortedFor = 'shutdown';
         entry.controller.abort();

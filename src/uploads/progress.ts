@@ -9,6 +9,8 @@ export type Phase =
   | 'paused'
   | 'finishing'
   | 'processing'
+  /** The bot's store does not answer: the job waits for it (nothing is lost). */
+  | 'storage'
   | 'done'
   | 'failed'
   | 'cancelled';
@@ -96,6 +98,11 @@ export function renderProgress(view: ProgressView): string {
       break;
     case 'processing':
       lines.push(`⚙️ **Uploaded** — YouTube is processing **${escape(view.title)}**: ${view.videoUrl ?? ''}`);
+      break;
+    case 'storage':
+      lines.push(
+        `⏳ **Waiting for the bot's storage…** — it is not answering right now, so the bot cannot record where ${name} stands. Nothing is lost: it goes on by itself as soon as the storage answers.`,
+      );
       break;
     case 'done':
       lines.push(

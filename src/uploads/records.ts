@@ -71,6 +71,11 @@ export interface JobRecord {
   /** The resumable session URI (sealed: whoever holds it can write into the upload). */
   session: string | undefined;
   received: number;
+  /**
+   * Set (and saved) before the first session-creating POST: from then on YouTube may have a session,
+   * and the upload counts against the day's share for good. Without it, a job that ends gives the count back.
+   */
+  sessionRequested?: true | undefined;
   videoId: string | undefined;
   progress: ProgressRefs;
   /** The steps after the bytes are in, recorded (all at once) with the video id. */

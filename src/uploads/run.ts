@@ -8,7 +8,8 @@ import { classifyError, UserError } from '../errors.ts';
 import { querySession, tokenSource, UploadError } from '../google/resumable.ts';
 import { runUpload, type UploadProgress } from './pipeline.ts';
 import { planSteps, uploadNotes } from './after-steps.ts';
-import { createDisplay, jobView, type Show } from './display.ts';
+import { createDisplay, jobView } from './display.ts';
+import { jobCare, type JobCare } from './patience.ts';
 import { SpeedMeter, type Phase } from './progress.ts';
 import type { JobRecord } from './records.ts';
 import type { UploadDeps } from './types.ts';
@@ -16,6 +17,8 @@ import type { UploadDeps } from './types.ts';
 export interface Running {
   readonly job: JobRecord;
   readonly controller: AbortController;
+  /** Aborted when the bot shuts down: the only thing that stops a wait for the store. */
+  readonly shutdown: AbortSignal;
   /** Why the run was aborted: a member's cancel, or the bot shutting down. */
   abortedFor: 'cancel' | 'shutdown' | undefined;
   /** Resolves when the bytes phase is over: with the video id when the video exists. */
@@ -23,10 +26,10 @@ export interface Running {
   settle(videoId: string | undefined): void;
 }
 
-export function running(job: JobRecord): Running {
+export function running(job: JobRecord, shutdown: AbortSignal): Running {
   let settle: (videoId: string | undefined) => void = () => {};
   const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
-  return { job, controller: new AbortController(), abortedFor: undefined, settled, settle };
+  return { job, controller: new AbortController(), shutdown, abortedFor: undefined, settled, settle };
 }
 
 export const TOO_LATE_NOTE =
@@ -34,11 +37,11 @@ export const TOO_LATE_NOTE =
 const UNCONFIRMED_NOTE =
   'YouTube could not be asked whether it already had the whole file: if the video appears on your channel, delete it with /delete.';
 
-/** Records that the bytes are in: the video id, notes, and the steps still to run (one save). */
+/** Records that the bytes are in: the video id, notes, and the steps still to run (one save, ridden out). */
 export async function recordBytesIn(
   job: JobRecord,
   video: youtube_v3.Schema$Video,
-  deps: UploadDeps,
+  care: JobCare,
   extraNotes: string[] = [],
 ): Promise<void> {
   const videoId = video.id;
@@ -52,7 +55,7 @@ export async function recordBytesIn(
     ...extraNotes,
   ];
   job.steps = planSteps(job);
-  await deps.jobs.save(job);
+  await care.save();
 }
 
 /**
@@ -94,36 +97,45 @@ export async function askSession(
   return 'unknown';
 }
 
-/** Ends a job that never got its video: failed or cancelled, shown at once. */
+/**
+ * Ends a job that never got its video: failed or cancelled. The result is shown first (the member reads the
+ * truth even while the store does not answer), then recorded. A job that never asked YouTube for a session
+ * gives its place in the day's share back.
+ */
 export async function endWithout(
   job: JobRecord,
   deps: UploadDeps,
-  show: Show,
+  care: JobCare,
   status: 'failed' | 'cancelled',
   outcome: string,
   notes: string[],
   referenceId?: string,
 ): Promise<void> {
+  const neverAsked = !job.sessionRequested && job.session === undefined && job.videoId === undefined;
   job.status = status;
   job.outcome = outcome;
   job.session = undefined;
-  await deps.jobs.save(job);
-  await show(jobView(job, status, { notes }), true);
+  await care.show(jobView(job, status, { notes }), true);
+  await care.save();
+  if (neverAsked && deps.quota) {
+    const quota = deps.quota;
+    await care.ride('give back the upload share', () => quota.releaseUpload(job));
+  }
   deps.logger.info({ jobId: job.id, owner: job.owner, status, referenceId }, 'upload finished');
 }
 
 /** What a cancel found: the video after all, or nothing (then the job is ended as cancelled). */
-export async function settleCancel(job: JobRecord, deps: UploadDeps, show: Show): Promise<boolean> {
+export async function settleCancel(job: JobRecord, deps: UploadDeps, care: JobCare): Promise<boolean> {
   const found = await askSession(job, deps);
   if (typeof found === 'object') {
     deps.logger.info({ jobId: job.id, videoId: found.id }, 'cancel came too late: the video exists');
-    await recordBytesIn(job, found, deps, [TOO_LATE_NOTE]);
+    await recordBytesIn(job, found, care, [TOO_LATE_NOTE]);
     return true;
   }
   await endWithout(
     job,
     deps,
-    show,
+    care,
     'cancelled',
     'Cancelled by the uploader.',
     found === 'unknown' ? [UNCONFIRMED_NOTE] : [],
@@ -135,63 +147,85 @@ export async function settleCancel(job: JobRecord, deps: UploadDeps, show: Show)
 export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolean> {
   const { job } = entry;
   const { jobs, logger, tuning } = deps;
-  const show = createDisplay(
-    deps.sinkFor(job, () => jobs.save(job)),
-    tuning.progressIntervalMs,
+  const care = jobCare(
+    job,
+    deps,
+    entry.shutdown,
+    createDisplay(
+      deps.sinkFor(job, () => jobs.save(job)),
+      tuning.progressIntervalMs,
+    ),
   );
+  const { show } = care;
   const speed = new SpeedMeter();
+  // A cancel also ends a wait for the store between two tries of the upload.
+  const stopWaiting = AbortSignal.any([entry.shutdown, entry.controller.signal]);
   try {
     job.status = 'running';
-    await jobs.save(job);
+    await care.save();
     await show(jobView(job, 'starting'), true);
     const insert = { units: 0, inserts: 1 };
-    const result = await deps.oauth.withClient(job.account, (authorized) =>
-      runUpload({
-        source: {
-          url: job.source.url,
-          size: job.source.size,
-          contentType: job.source.mime,
-          allowedHosts: deps.allowedHosts,
-        },
-        metadata: job.metadata,
-        notifySubscribers: job.notifySubscribers,
-        rootUrl: deps.rootUrl,
-        token: tokenSource(authorized),
-        sessionUri: jobs.openSession(job),
-        onSession: async (uri) => {
-          job.session = jobs.sealSession(job, uri);
-          job.received = 0;
-          await jobs.save(job);
-        },
-        onAcknowledged: async (received) => {
-          job.received = received;
-          await jobs.save(job);
-        },
-        beforeSession: () => deps.quota?.charge(insert) ?? Promise.resolve(),
-        onProgress: (p: UploadProgress) => {
-          speed.add(Date.now(), p.sent);
-          const phase: Phase =
-            p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
-              ? p.phase
-              : 'starting';
-          void show(
-            jobView(job, phase, {
-              sent: p.sent,
-              bytesPerSecond: speed.bytesPerSecond(),
-              retry:
-                p.phase === 'retrying'
-                  ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
-                  : undefined,
-            }),
-          );
-        },
-        signal: entry.controller.signal,
-        retry: tuning.retry,
-        logger,
-        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-      }),
+    // A store failure on the way (the grant, the quota count) waits for the store, then goes on from the
+    // session in the record: the pipeline asks it what it holds before sending more.
+    const result = await care.ride(
+      'upload',
+      () =>
+        deps.oauth.withClient(job.account, (authorized) =>
+          runUpload({
+            source: {
+              url: job.source.url,
+              size: job.source.size,
+              contentType: job.source.mime,
+              allowedHosts: deps.allowedHosts,
+            },
+            metadata: job.metadata,
+            notifySubscribers: job.notifySubscribers,
+            rootUrl: deps.rootUrl,
+            token: tokenSource(authorized),
+            sessionUri: jobs.openSession(job),
+            onSession: async (uri) => {
+              job.session = jobs.sealSession(job, uri);
+              job.received = 0;
+              await care.save();
+            },
+            onAcknowledged: async (received) => {
+              job.received = received;
+              await care.save();
+            },
+            beforeSession: async () => {
+              await deps.quota?.charge(insert);
+              // Recorded before the POST: from here YouTube may make a session, and the day's share stays used.
+              if (!job.sessionRequested) {
+                job.sessionRequested = true;
+                await care.save();
+              }
+            },
+            onProgress: (p: UploadProgress) => {
+              speed.add(Date.now(), p.sent);
+              const phase: Phase =
+                p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
+                  ? p.phase
+                  : 'starting';
+              void show(
+                jobView(job, phase, {
+                  sent: p.sent,
+                  bytesPerSecond: speed.bytesPerSecond(),
+                  retry:
+                    p.phase === 'retrying'
+                      ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
+                      : undefined,
+                }),
+              );
+            },
+            signal: entry.controller.signal,
+            retry: tuning.retry,
+            logger,
+            ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+          }),
+        ),
+      stopWaiting,
     );
-    await recordBytesIn(job, result.video, deps);
+    await recordBytesIn(job, result.video, care);
     logger.info(
       {
         jobId: job.id,
@@ -211,13 +245,13 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
       return false;
     }
     // Before a cancel is reported, the session says whether YouTube made the video anyway.
-    if (entry.abortedFor === 'cancel') return await settleCancel(job, deps, show);
+    if (entry.abortedFor === 'cancel') return await settleCancel(job, deps, care);
     const classified =
       error instanceof UploadError ? { message: error.message, kind: error.kind } : classifyError(error);
     logger.warn({ jobId: job.id, owner: job.owner, kind: classified.kind, err: error }, 'upload failed');
     const reference =
       'referenceId' in classified && classified.referenceId ? classified.referenceId : undefined;
-    await endWithout(job, deps, show, 'failed', classified.message, [classified.message], reference);
+    await endWithout(job, deps, care, 'failed', classified.message, [classified.message], reference);
     return false;
   } finally {
     entry.settle(job.status === 'processing' ? job.videoId : undefined);

@@ -26,6 +26,8 @@ export interface UploadTuning {
   /** How long the /upload reply is edited before progress moves to a message the bot owns
    * (Discord's interaction tokens live 15 minutes; a minute of margin). */
   replyLifetimeMs: number;
+  /** The pause between tries while the store does not answer: doubles from base up to max. */
+  storeRetry: { baseDelayMs: number; maxDelayMs: number };
 }
 
 export const DEFAULT_TUNING: UploadTuning = {
@@ -36,6 +38,7 @@ export const DEFAULT_TUNING: UploadTuning = {
   processingPollMs: 2000,
   processingTimeoutMs: 30 * 60 * 1000,
   replyLifetimeMs: 14 * 60 * 1000,
+  storeRetry: { baseDelayMs: 1000, maxDelayMs: 30_000 },
 };
 
 export interface UploadDeps {

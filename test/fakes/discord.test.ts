@@ -417,6 +417,30 @@ test('channel send, DM send, and the 50013 / 50007 / 10003 errors', async () => 
   });
 });
 
+test('enforce_nonce: the same nonce within a few minutes returns the first message; without it, or later, a new one', async () => {
+  const post = (body: Record<string, unknown>) =>
+    client.rest.post(Routes.channelMessages(CHANNEL_ID), { body }) as Promise<{ id: string; nonce?: string }>;
+  const before = fake.channelMessages(CHANNEL_ID).length;
+  const first = await post({ content: 'card', nonce: 'review-1', enforce_nonce: true });
+  assert.equal(first.nonce, 'review-1', 'the nonce is echoed');
+  const again = await post({ content: 'card, sent again', nonce: 'review-1', enforce_nonce: true });
+  assert.equal(again.id, first.id, 'the first message is returned');
+  assert.equal(fake.channelMessages(CHANNEL_ID).length, before + 1, 'nothing new was created');
+
+  // Without enforce_nonce a nonce deduplicates nothing.
+  const loose = await post({ content: 'loose', nonce: 'loose-1' });
+  assert.notEqual((await post({ content: 'loose', nonce: 'loose-1' })).id, loose.id);
+
+  // After a few minutes the same nonce creates a message again.
+  fake.advanceTime(10 * 60_000);
+  const later = await post({ content: 'card', nonce: 'review-1', enforce_nonce: true });
+  fake.advanceTime(-10 * 60_000);
+  assert.notEqual(later.id, first.id);
+
+  const long = await apiError(post({ content: 'x', nonce: 'n'.repeat(26), enforce_nonce: true }));
+  assert.equal(long.code, 50035);
+});
+
 test('an injected 429 is retried transparently by @discordjs/rest', async () => {
   fake.failNext({ method: 'POST', pathPattern: /^\/channels\/\d+\/messages$/ }, { status: 429 });
   const limited: unknown[] = [];

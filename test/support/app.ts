@@ -87,9 +87,13 @@ export interface World {
  */
 export async function startWorld(
   guilds: NonNullable<Parameters<typeof FakeDiscord.start>[0]>['guilds'],
-  options: { tuning?: Partial<UploadTuning> } = {},
+  options: { tuning?: Partial<UploadTuning>; applicationId?: string } = {},
 ): Promise<World> {
-  const discord = await FakeDiscord.start({ guilds });
+  // A known application id (the bot's user id too) lets a guild spec name the bot in permission overwrites.
+  const discord = await FakeDiscord.start({
+    guilds,
+    ...(options.applicationId ? { applicationId: options.applicationId } : {}),
+  });
   const port = await freePort();
   const google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
   const bot = await startTestApp(discord, google, {

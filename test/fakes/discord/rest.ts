@@ -297,7 +297,12 @@ export class Rest {
       const bad =
         store.canPost(channel) ?? store.checkFiles(files) ?? validateMessage(body, true, files.length);
       if (bad) return bad;
-      const created = store.createMessage({ channelId: channel.id, body: isRecord(body) ? body : {}, files });
+      const fields = isRecord(body) ? body : {};
+      // enforce_nonce: the same nonce from the same author within a few minutes creates nothing new.
+      const earlier = store.enforcedNonce(fields);
+      if (earlier) return ok(store.apiMessage(earlier));
+      const created = store.createMessage({ channelId: channel.id, body: fields, files });
+      store.rememberNonce(fields, created);
       return ok(store.apiMessage(created));
     });
     this.add('GET', '/channels/:id/messages', true, ({ params, query }) => {

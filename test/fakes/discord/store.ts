@@ -6,6 +6,7 @@ import type {
   FakeChannel,
   FakeGuild,
   FakeMessage,
+  FakeOverwrite,
   FakeRole,
   FakeUser,
 } from './types.ts';
@@ -39,6 +40,7 @@ export interface ChannelState {
   name: string | null;
   guildId: string | null;
   recipientId?: string;
+  permissionOverwrites?: FakeOverwrite[];
 }
 
 export interface StoredMessage {
@@ -85,6 +87,12 @@ export class Store {
   readonly deniedChannels = new Set<string>();
   readonly closedDms = new Set<string>();
   readonly commands = { global: [] as StoredCommand[], guild: new Map<string, StoredCommand[]>() };
+  /**
+   * Messages created with `enforce_nonce: true`, by author and nonce: another create with the same nonce by
+   * the same author within `nonceWindowMs` ("a few minutes", Discord says) returns this message instead.
+   */
+  readonly nonces = new Map<string, { messageId: string; at: number }>();
+  nonceWindowMs = 3 * 60_000;
   /** Fake clock offset added to Date.now(). */
   offset = 0;
   cdn!: Cdn;
@@ -140,7 +148,13 @@ export class Store {
     if (!guild.members.has(this.botUser.id))
       guild.members.set(this.botUser.id, { user: this.botUser, roles: [], joinedAt });
     for (const c of channels)
-      this.channels.set(c.id, { id: c.id, type: c.type, name: c.name, guildId: spec.id });
+      this.channels.set(c.id, {
+        id: c.id,
+        type: c.type,
+        name: c.name,
+        guildId: spec.id,
+        permissionOverwrites: c.permissionOverwrites ?? [],
+      });
     this.guilds.set(spec.id, guild);
   }
 
@@ -219,7 +233,7 @@ export class Store {
       position: guild ? guild.channels.findIndex((c) => c.id === channel.id) : 0,
       flags: 0,
       parent_id: null,
-      permission_overwrites: [],
+      permission_overwrites: channel.permissionOverwrites ?? [],
       nsfw: false,
     };
     if (channel.type === 2 || channel.type === 13) {
@@ -339,12 +353,37 @@ export class Store {
     return bits & PermissionBits.Administrator ? ALL_PERMISSIONS : bits;
   }
 
+  /**
+   * A member's permissions in a channel, Discord's way: the guild-level bits, then the channel's @everyone
+   * overwrite, the member's roles' overwrites (denies, then allows), and the member's own overwrite.
+   */
+  permissionsIn(guild: GuildState, channel: ChannelState, userId: string): bigint {
+    let bits = this.permissionsOf(guild, userId);
+    if (bits & PermissionBits.Administrator) return ALL_PERMISSIONS;
+    const overwrites = channel.permissionOverwrites ?? [];
+    const apply = (o: FakeOverwrite | undefined) => {
+      if (o) bits = (bits & ~BigInt(o.deny)) | BigInt(o.allow);
+    };
+    apply(overwrites.find((o) => o.type === 0 && o.id === guild.id));
+    const roles = guild.members.get(userId)?.roles ?? [];
+    const mine = overwrites.filter((o) => o.type === 0 && roles.includes(o.id));
+    let deny = 0n;
+    let allow = 0n;
+    for (const o of mine) {
+      deny |= BigInt(o.deny);
+      allow |= BigInt(o.allow);
+    }
+    bits = (bits & ~deny) | allow;
+    apply(overwrites.find((o) => o.type === 1 && o.id === userId));
+    return bits;
+  }
+
   /** The bot's permissions in a channel (SendMessages removed where setChannelPermissionDenied). */
   botPermissionsIn(channelId: string): bigint {
     const channel = this.channels.get(channelId);
     if (!channel || channel.guildId === null) return DM_APP_PERMISSIONS;
     const guild = this.guilds.get(channel.guildId);
-    let bits = guild ? this.permissionsOf(guild, this.botUser.id) : 0n;
+    let bits = guild ? this.permissionsIn(guild, channel, this.botUser.id) : 0n;
     if (this.deniedChannels.has(channelId))
       bits &= ~(PermissionBits.SendMessages | PermissionBits.SendMessagesInThreads);
     return bits;
@@ -375,6 +414,12 @@ export class Store {
   canPost(channel: ChannelState): Reply | undefined {
     if (!TEXT_TYPES.has(channel.type)) return E.nonTextChannel();
     if (this.deniedChannels.has(channel.id)) return E.missingPermissions();
+    if (channel.guildId !== null) {
+      // A channel the bot cannot see answers 50001; one it sees but may not write in, 50013.
+      const bits = this.botPermissionsIn(channel.id);
+      if (!(bits & PermissionBits.ViewChannel)) return E.missingAccess();
+      if (!(bits & PermissionBits.SendMessages)) return E.missingPermissions();
+    }
     if (
       channel.guildId === null &&
       channel.recipientId !== undefined &&
@@ -448,6 +493,8 @@ export class Store {
       msg.application_id = this.applicationId;
     }
     if (opts.interactionMetadata) msg.interaction_metadata = opts.interactionMetadata;
+    const nonce = body['nonce'];
+    if (typeof nonce === 'string' || typeof nonce === 'number') msg.nonce = nonce;
     const stored: StoredMessage = {
       msg,
       ephemeral: !!opts.ephemeral,
@@ -461,6 +508,26 @@ export class Store {
       this.channelOrder.set(opts.channelId, list);
     }
     return stored;
+  }
+
+  /**
+   * The message an earlier create with the same nonce made, when this create asks for `enforce_nonce` and the
+   * same author sent that nonce within the window (the bot is the only author that creates through REST).
+   */
+  enforcedNonce(body: Record<string, unknown>): StoredMessage | undefined {
+    const nonce = body['nonce'];
+    if (body['enforce_nonce'] !== true || (typeof nonce !== 'string' && typeof nonce !== 'number'))
+      return undefined;
+    const seen = this.nonces.get(`${this.botUser.id}:${String(nonce)}`);
+    if (!seen || this.now() - seen.at > this.nonceWindowMs) return undefined;
+    return this.messages.get(seen.messageId);
+  }
+
+  /** Remembers a created message's nonce when it was sent with `enforce_nonce`. */
+  rememberNonce(body: Record<string, unknown>, stored: StoredMessage): void {
+    const nonce = body['nonce'];
+    if (body['enforce_nonce'] !== true || (typeof nonce !== 'string' && typeof nonce !== 'number')) return;
+    this.nonces.set(`${this.botUser.id}:${String(nonce)}`, { messageId: stored.msg.id, at: this.now() });
   }
 
   /** Applies an edit body (fields present replace; `attachments` lists the ones to keep). */

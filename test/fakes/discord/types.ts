@@ -22,6 +22,15 @@ export interface FakeChannel {
   id: string;
   name: string;
   type: number;
+  /** As Discord sends them: `type` 0 = role (the guild id is @everyone), 1 = member; bitfields as strings. */
+  permissionOverwrites?: FakeOverwrite[] | undefined;
+}
+
+export interface FakeOverwrite {
+  id: string;
+  type: 0 | 1;
+  allow: string;
+  deny: string;
 }
 
 /** A guild the bot is in. Missing @everyone role, bot member and channels are filled in by the fake. */
@@ -146,6 +155,8 @@ export interface FakeMessage {
   mention_roles: string[];
   webhook_id?: string;
   application_id?: string;
+  /** As sent on create (a string of up to 25 characters, or an integer). */
+  nonce?: string | number;
   interaction_metadata?: {
     id: string;
     type: number;

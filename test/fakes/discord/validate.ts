@@ -146,9 +146,29 @@ export function validateMessage(
   }
   checkEmbeds(b['embeds'], errors);
   checkComponents(b['components'], flags, errors);
+  if (create) checkNonce(b, errors);
   if (errors.length > 0) return invalidFormBody(errors.map((e) => ({ ...e, path: [...prefix, ...e.path] })));
   if (create && isEmptyMessage(b, fileCount)) return E.emptyMessage();
   return undefined;
+}
+
+/** `nonce`: an integer or a string of up to 25 characters; `enforce_nonce`: a boolean. */
+function checkNonce(b: Record<string, unknown>, errors: FieldError[]): void {
+  const nonce = b['nonce'];
+  if (nonce !== undefined && nonce !== null) {
+    if (typeof nonce === 'string') {
+      if (strLen(nonce) > 25) errors.push(maxLength(['nonce'], 25));
+    } else if (typeof nonce !== 'number' || !Number.isInteger(nonce)) {
+      errors.push({ path: ['nonce'], code: 'BASE_TYPE_STRING', message: 'Must be a string.' });
+    }
+  }
+  const enforce = b['enforce_nonce'];
+  if (enforce !== undefined && enforce !== null && typeof enforce !== 'boolean')
+    errors.push({
+      path: ['enforce_nonce'],
+      code: 'BASE_TYPE_BOOLEAN',
+      message: 'Must be either true or false.',
+    });
 }
 
 /** True when a message body has nothing to show. */
