@@ -150,7 +150,7 @@ test('an upload with every option: bytes intact, metadata, playlist and thumbnai
 
 test('defaults: title from the file name, category 22, public; progress shows a bar and a Cancel button', async () => {
   // Large enough that loopback socket buffers do not swallow it at once.
-  google.upload.throttleBytesPerSec = 4 * MiB;
+  google.upload.throttleBytesPerSec = MiB; // seconds of "Uploading", even on a busy machine
   const data = mp4Bytes(9 * MiB, 7); // under the member's 10 MiB attachment limit
   const file = discord.addAttachment({ filename: 'my_first-vlog.mov', data, contentType: 'video/quicktime' });
   const interaction = upload(ALICE, file);
