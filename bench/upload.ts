@@ -1,21 +1,28 @@
 // Upload benchmark: streams generated attachments from the Discord fake's CDN to the Google fake's upload
-// endpoint and compares, per file size, the pipeline (src/uploads/pipeline.ts) with a raw baseline (one undici
-// GET piped into one PUT to a resumable session, no protocol work) and with @googleapis/youtube's own
-// videos.insert (multipart, the stream as media body). It also measures what each fake can do alone, so a
-// fake that caps every client at the same speed is visible instead of hiding differences.
+// endpoint and compares, per file size, the bot's /upload path ("bot": the content sniff of prepare.ts, then
+// src/uploads/pipeline.ts with run.ts's progress handling, under the Node flags of `npm start`) with a raw
+// pipe (one undici GET piped into one PUT to a resumable session, no protocol work, same Node flags). With
+// --cases all it also measures the engine at Node's default flags, @googleapis/youtube's own videos.insert
+// (multipart, the stream as media body) and what each fake can do alone, so a fake that caps every client at
+// the same speed is visible instead of hiding differences.
 //
-//   npm run bench:upload -- [--sizes 64,512,2048] [--runs 5] [--cases raw,pipeline] [--no-drop]
+//   npm run bench:upload -- [--sizes 256,1024,2048] [--runs 3] [--cases raw,bot|all] [--no-drop]
+//                           [--node-flags "--max-semi-space-size=1"]
 //
 // Method: the fakes run in this (parent) process, the Google fake's session files on /dev/shm when it exists
 // (BENCH_TMPDIR overrides); every measured case runs in a fresh child process (fork, --expose-gc), so its
-// memory and CPU are its own. In the child: modules loaded, gc(), 100 ms of quiet, then idle RSS; RSS is
-// sampled every 20 ms (process.memoryUsage.rss()) during the transfer and the peak growth above idle is
-// reported (VmHWM from /proc beside it as a cross-check); CPU is process.cpuUsage() over the transfer (user +
-// system) per GiB; throughput is size over wall time from the first request, both until the last source byte
-// was handed on ("streaming") and until the final answer ("end to end", which includes the fake's completion
-// work). Each stored video is checked (size and sha256) against the source. Figures are medians over --runs
-// (peak RSS: the worst run). The re-send figure is a separate pipeline run with the fake dropping the first
-// upload PUT's connection after half the file. BENCH_CHILD_FLAGS adds Node flags to every child.
+// memory and CPU are its own, and the cases alternate within each run. In the child: modules loaded, gc(),
+// 100 ms of quiet, then idle RSS; RSS is sampled every 20 ms (process.memoryUsage.rss()) during the transfer
+// and the peak growth above idle is reported (VmHWM from /proc beside it as a cross-check); CPU is
+// process.cpuUsage() over the transfer (user + system) per GiB, the fakes' the parent's over the child's
+// life; throughput is size over wall time from the first request, both until the last source byte was
+// handed on ("streaming") and until the final answer ("end to end", which includes the fake's completion
+// work). Counters per leg: undici's diagnostics channels in the child (requests, body chunks received from
+// the CDN, body writes on the PUT, Content-Length or chunked), and in the parent the body chunks the Google
+// fake read and the CDN fake's writes; V8's garbage collections in the child (perf_hooks). Each stored video
+// is checked (size and sha256) against the source. Figures are medians over --runs (peak RSS: the worst
+// run). The re-send figure is a separate bot run with the fake dropping the first upload PUT's connection
+// after half the file. BENCH_CHILD_FLAGS adds Node flags to every child.
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,14 +51,7 @@ const METADATA = {
 };
 
 type CaseName =
-  | 'cdn-only'
-  | 'google-only'
-  | 'raw'
-  | 'bot'
-  | 'pipeline'
-  | 'pipeline-gc'
-  | 'pipeline-semi1'
-  | 'googleapis';
+  'cdn-only' | 'google-only' | 'raw' | 'bot' | 'pipeline' | 'pipeline-gc' | 'pipeline-semi1' | 'googleapis';
 
 /** Counters of one transfer, per leg: requests, and body chunks as undici handed them on. */
 interface Legs {
@@ -442,7 +442,7 @@ async function parent(): Promise<void> {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
   };
-  const sizes = option('sizes', '64,512')
+  const sizes = option('sizes', '256,1024,2048')
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isFinite(n) && n > 0);
@@ -483,11 +483,17 @@ async function parent(): Promise<void> {
   // What the fakes do per request, counted without changing them: body chunks the Google fake's PUTs
   // read (one per socket read: its per-chunk work scales with it) and the CDN fake's writes.
   const fakeCounters = { googleReads: 0, cdnWrites: 0 };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its own `this` below
   const push = IncomingMessage.prototype.push;
-  IncomingMessage.prototype.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
+  IncomingMessage.prototype.push = function (
+    this: IncomingMessage,
+    chunk: unknown,
+    encoding?: BufferEncoding,
+  ) {
     if (chunk !== null && this.method === 'PUT') fakeCounters.googleReads++;
     return push.call(this, chunk, encoding);
   };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its own `this` below
   const write = ServerResponse.prototype.write as (this: ServerResponse, ...args: unknown[]) => boolean;
   ServerResponse.prototype.write = function (this: ServerResponse, ...args: unknown[]) {
     if (this.req.method === 'GET') fakeCounters.cdnWrites++;
@@ -578,9 +584,9 @@ async function parent(): Promise<void> {
       const dropAt = Math.floor(size / 2);
       google.fail({ method: 'PUT', path: /upload_id=/ }, { dropAfterBytes: dropAt });
       const tokens = google.mintTokens(account, ['youtube']);
-      const dropped = await runChild({ ...base, case: 'pipeline', size, seed, url: attachment.url, tokens });
-      check(dropped, 'pipeline');
-      log(`${sizeMiB} MiB pipeline with one drop: re-sent ${dropped.resentBytes ?? NaN} bytes`);
+      const dropped = await runChild({ ...base, case: 'bot', size, seed, url: attachment.url, tokens });
+      check(dropped, 'bot');
+      log(`${sizeMiB} MiB bot with one drop: re-sent ${dropped.resentBytes ?? NaN} bytes`);
       // Google read exactly dropAt bytes and kept them rounded down to 256 KiB; the rest of what the
       // pipeline handed on was in the TCP buffers (client send + server receive) when the connection died.
       const rounding = dropAt - Math.floor(dropAt / 262_144) * 262_144;
@@ -603,7 +609,7 @@ async function parent(): Promise<void> {
     "fakes' (the parent process) per GiB, medians. Chunks per GiB: body chunks undici delivered from the CDN,",
     "writes undici made on the PUT, reads the Google fake's PUT handler got. Peak RSS growth: worst run.",
     '',
-    '| Size | Raw MiB/s | Bot MiB/s | Bot / raw (≥ 0.95) | CPU s/GiB bot / raw (≤ +10 %) | Fakes\' CPU s/GiB serving bot / raw (≤ +10 %) | Peak RSS growth MiB bot / raw (≤ 64) | CDN chunks/GiB bot / raw | PUT writes/GiB bot / raw | Google fake reads/GiB bot / raw | Requests CDN + Google: bot / raw |',
+    "| Size | Raw MiB/s | Bot MiB/s | Bot / raw (≥ 0.95) | CPU s/GiB bot / raw (≤ +10 %) | Fakes' CPU s/GiB serving bot / raw (≤ +10 %) | Peak RSS growth MiB bot / raw (≤ 64) | CDN chunks/GiB bot / raw | PUT writes/GiB bot / raw | Google fake reads/GiB bot / raw | Requests CDN + Google: bot / raw |",
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const { size: sizeMiB, raw, bot } of pairs) {
@@ -616,9 +622,13 @@ async function parent(): Promise<void> {
     const per = (rs: Measured[], f: (r: Measured) => number) => median(rs.map((r) => f(r) / gib));
     const cpu = [per(bot, (r) => r.cpuSeconds), per(raw, (r) => r.cpuSeconds)] as const;
     const fakes = [per(bot, (r) => r.fakes.cpuSeconds), per(raw, (r) => r.fakes.cpuSeconds)] as const;
-    const rss = [bot, raw].map((rs) => Math.max(...rs.map((r) => mib(r.peakRss - r.idleRss)))) as [number, number];
+    const rss = [bot, raw].map((rs) => Math.max(...rs.map((r) => mib(r.peakRss - r.idleRss)))) as [
+      number,
+      number,
+    ];
     const count = (f: (r: Measured) => number) => `${fixed(per(bot, f), 0)} / ${fixed(per(raw, f), 0)}`;
-    const requests = (rs: Measured[]) => `${rs[0]?.legs.cdnRequests ?? 0} + ${rs[0]?.legs.googleRequests ?? 0}`;
+    const requests = (rs: Measured[]) =>
+      `${rs[0]?.legs.cdnRequests ?? 0} + ${rs[0]?.legs.googleRequests ?? 0}`;
     lines.push(
       `| ${sizeMiB} MiB | ${spread(raw)} | ${spread(bot)} | ${fixed(ratio, 2)} ${mark(ratio >= 0.95)} | ` +
         `${fixed(cpu[0], 2)} / ${fixed(cpu[1], 2)} ${mark(cpu[0] <= cpu[1] * 1.1)} | ` +
@@ -627,6 +637,23 @@ async function parent(): Promise<void> {
         `${count((r) => r.legs.cdnChunks)} | ${count((r) => r.legs.googleWrites)} | ${count((r) => r.fakes.googleReads)} | ` +
         `${requests(bot)} / ${requests(raw)} |`,
     );
+  }
+  if (dropRun) {
+    lines.push(
+      '',
+      'Re-sent after one drop (the Google fake cuts the first PUT after half the file; the bot resumes from what',
+      'YouTube kept): what sat in TCP buffers plus the rounding down to 256 KiB.',
+      '',
+      '| Size | Re-sent (≤ 8 MiB) | = in TCP buffers + rounding |',
+      '|---:|---:|---:|',
+    );
+    for (const row of rows) {
+      const resentMiB = mib(row.resent);
+      lines.push(
+        `| ${row.size} MiB | ${fixed(resentMiB, 2)} MiB ${markIf(resentMiB, resentMiB <= TARGETS.resentMiB)} | ` +
+          `${fixed(mib(row.inFlight), 2)} MiB + ${fixed(row.rounding / 1024, 0)} KiB |`,
+      );
+    }
   }
   lines.push('');
   if (!caseNames.some((name) => name !== 'raw' && name !== 'bot')) {
@@ -640,7 +667,7 @@ async function parent(): Promise<void> {
     "the final answer, which includes the Google fake's completion work: it re-reads and hashes a resumable",
     "session's file, but hashes a multipart upload on the fly — so end to end favours googleapis).",
     '',
-    '| Size | Pipeline MiB/s | Raw MiB/s | googleapis MiB/s | Pipeline / raw (≥ 0.9) | Pipeline / googleapis | Peak RSS growth MiB: pipeline / raw / googleapis (≤ 64) | CPU s/GiB: pipeline / raw / googleapis | Re-sent after one drop (≤ 8 MiB) |',
+    '| Size | Pipeline (Node defaults) MiB/s | Raw (flags above) MiB/s | googleapis MiB/s | Pipeline / raw (≥ 0.9) | Pipeline / googleapis | Peak RSS growth MiB: pipeline / raw / googleapis (≤ 64) | CPU s/GiB: pipeline / raw / googleapis | Re-sent after one drop (≤ 8 MiB) |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const row of rows) {
