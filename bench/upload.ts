@@ -117,6 +117,10 @@ async function child(config: ChildConfig): Promise<ChildResult> {
   const { GeneratedContent } = await import('../test/fakes/discord/cdn.ts');
   const { youtube } = await import('@googleapis/youtube');
   const { OAuth2Client } = await import('google-auth-library');
+  const { readHead } = await import('../src/uploads/download.ts');
+  const { SNIFF_BYTES, sniffVideo } = await import('../src/uploads/sniff.ts');
+  const { createDisplay } = await import('../src/uploads/display.ts');
+  const { SpeedMeter } = await import('../src/uploads/progress.ts');
 
   // Per-leg counters from undici's diagnostics channels (the same for every case, the bot's code untouched).
   const { subscribe } = await import('node:diagnostics_channel');
@@ -276,10 +280,6 @@ async function child(config: ChildConfig): Promise<ChildResult> {
       // What /upload does with an attachment, in the process configuration of `npm start`: the content
       // sniff (a Range read of the first bytes, as prepare.ts), then the engine with run.ts's progress
       // handling (a speed meter fed on every report, a throttled message whose edits go nowhere here).
-      const { readHead } = await import('../src/uploads/download.ts');
-      const { SNIFF_BYTES, sniffVideo } = await import('../src/uploads/sniff.ts');
-      const { createDisplay } = await import('../src/uploads/display.ts');
-      const { SpeedMeter } = await import('../src/uploads/progress.ts');
       const head = await readHead({
         url: config.url,
         n: Math.min(SNIFF_BYTES, config.size),
@@ -544,11 +544,12 @@ async function parent(): Promise<void> {
         'pipeline-gc': NONE,
         'pipeline-semi1': NONE,
       };
-      // The cases alternate within each run (raw, bot, raw, bot, …), so a slow spell of the machine
-      // falls on both rather than on one case's runs.
+      // The cases alternate within each run, so a slow spell of the machine falls on both rather than on
+      // one case's runs.
       const results = new Map<CaseName, Measured[]>(caseNames.map((name) => [name, []]));
       for (let run = 0; run < runs; run++) {
-        for (const name of caseNames) {
+        // raw, bot; bot, raw; raw, bot; …: neither goes first every time.
+        for (const name of run % 2 === 0 ? caseNames : [...caseNames].reverse()) {
           const tokens = google.mintTokens(account, ['youtube']);
           fakeCounters.googleReads = fakeCounters.cdnWrites = 0;
           const fakesCpu0 = process.cpuUsage();
@@ -605,7 +606,7 @@ async function parent(): Promise<void> {
   lines.push(
     `Bot vs raw pipe — Node ${process.version}, ${cpus().length} CPUs, ${runs} run(s) alternating, both with the Node flags ${nodeFlags.join(' ') || '(none)'}${nodeFlags === START_FLAGS ? ' of npm start' : ''}.`,
     'MiB/s: streaming (until the last source byte was handed on), median (min–max); bot / raw: median of the',
-    "per-run ratios (each bot run against the raw run just before it). CPU: the client's (user + system) and the",
+    "per-run ratios (each bot run against the raw run next to it, the order swapped every run). CPU: the client's (user + system) and the",
     "fakes' (the parent process) per GiB, medians. Chunks per GiB: body chunks undici delivered from the CDN,",
     "writes undici made on the PUT, reads the Google fake's PUT handler got. Peak RSS growth: worst run.",
     '',
