@@ -42,6 +42,17 @@ const START_FLAGS: string[] = (() => {
   return words.slice(1).filter((word) => word.startsWith('--'));
 })();
 
+/** Read and write system calls of this process so far (/proc/self/io; undefined elsewhere). */
+function syscalls(): { reads: number; writes: number } | undefined {
+  try {
+    const io = readFileSync('/proc/self/io', 'utf8');
+    const get = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+    return { reads: get('syscr'), writes: get('syscw') };
+  } catch {
+    return undefined;
+  }
+}
+
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const TARGETS = { ratioToRaw: 0.9, rssGrowthMiB: 64, resentMiB: 8 };
@@ -68,6 +79,9 @@ interface Legs {
   progressCalls: number;
   gcCount: number;
   gcMs: number;
+  /** read/write-family system calls of the child during the transfer (sockets, mostly). */
+  sysReads: number;
+  sysWrites: number;
 }
 
 interface ChildConfig {
@@ -102,6 +116,9 @@ interface ChildResult {
 /** What the parent measured of the fakes while one case ran. */
 interface FakesResult {
   cpuSeconds: number;
+  /** read/write-family system calls of the parent (both fakes, their session files included). */
+  sysReads: number;
+  sysWrites: number;
   /** Body chunks the Google fake's upload PUTs read from their sockets. */
   googleReads: number;
   /** res.write calls of the CDN fake. */
@@ -134,6 +151,8 @@ async function child(config: ChildConfig): Promise<ChildResult> {
     progressCalls: 0,
     gcCount: 0,
     gcMs: 0,
+    sysReads: NaN,
+    sysWrites: NaN,
   };
   const { PerformanceObserver } = await import('node:perf_hooks');
   const gcObserver = new PerformanceObserver((list) => {
@@ -209,6 +228,7 @@ async function child(config: ChildConfig): Promise<ChildResult> {
   };
 
   counting = true;
+  const io0 = syscalls();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let videoId: string | undefined;
@@ -349,6 +369,11 @@ async function child(config: ChildConfig): Promise<ChildResult> {
   await sleep(0); // the gc observer's last entries
   counting = false;
   gcObserver.disconnect();
+  const io1 = syscalls();
+  if (io0 && io1) {
+    legs.sysReads = io1.reads - io0.reads;
+    legs.sysWrites = io1.writes - io0.writes;
+  }
   const seconds = (t1 - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
@@ -552,11 +577,15 @@ async function parent(): Promise<void> {
         for (const name of run % 2 === 0 ? caseNames : [...caseNames].reverse()) {
           const tokens = google.mintTokens(account, ['youtube']);
           fakeCounters.googleReads = fakeCounters.cdnWrites = 0;
+          const fakesIo0 = syscalls();
           const fakesCpu0 = process.cpuUsage();
           const result = await runChild({ ...base, case: name, size, seed, url: attachment.url, tokens });
           const fakesCpu = process.cpuUsage(fakesCpu0);
+          const fakesIo1 = syscalls();
           const fakes: FakesResult = {
             cpuSeconds: (fakesCpu.user + fakesCpu.system) / 1e6,
+            sysReads: (fakesIo1?.reads ?? NaN) - (fakesIo0?.reads ?? NaN),
+            sysWrites: (fakesIo1?.writes ?? NaN) - (fakesIo0?.writes ?? NaN),
             googleReads: fakeCounters.googleReads,
             cdnWrites: fakeCounters.cdnWrites,
           };
@@ -572,7 +601,8 @@ async function parent(): Promise<void> {
               `(fake: ${perGiB(fakes.googleReads)} reads); requests CDN ${result.legs.cdnRequests}, ` +
               `Google ${result.legs.googleRequests}; PUTs with Content-Length ${result.legs.putsWithLength}/${result.legs.puts}; ` +
               `progress reports ${perGiB(result.legs.progressCalls)}/GiB; GC ${perGiB(result.legs.gcCount)}/GiB, ` +
-              `${fixed(result.legs.gcMs / (size / GiB), 0)} ms/GiB`,
+              `${fixed(result.legs.gcMs / (size / GiB), 0)} ms/GiB; syscalls/GiB read ${perGiB(result.legs.sysReads)} ` +
+              `write ${perGiB(result.legs.sysWrites)}, fakes' read ${perGiB(fakes.sysReads)} write ${perGiB(fakes.sysWrites)}`,
           );
         }
       }
