@@ -138,6 +138,8 @@ async function child(config: ChildConfig): Promise<ChildResult> {
   const { SNIFF_BYTES, sniffVideo } = await import('../src/uploads/sniff.ts');
   const { createDisplay } = await import('../src/uploads/display.ts');
   const { SpeedMeter } = await import('../src/uploads/progress.ts');
+  // The bot makes its logger once at start-up, not per upload: made here, outside the timed window.
+  const logger = createLogger('silent');
 
   // Per-leg counters from undici's diagnostics channels (the same for every case, the bot's code untouched).
   const { subscribe } = await import('node:diagnostics_channel');
@@ -288,7 +290,7 @@ async function child(config: ChildConfig): Promise<ChildResult> {
           if (p.sent === config.size) ended();
         },
         signal: new AbortController().signal,
-        logger: createLogger('silent'),
+        logger,
       });
       clearInterval(collector);
       videoId = result.video.id ?? undefined;
@@ -335,7 +337,7 @@ async function child(config: ChildConfig): Promise<ChildResult> {
           });
         },
         signal: new AbortController().signal,
-        logger: createLogger('silent'),
+        logger,
       });
       videoId = result.video.id ?? undefined;
       resentBytes = result.resentBytes;
