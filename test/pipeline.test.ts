@@ -165,6 +165,32 @@ describe('runUpload', () => {
     assert.ok(run.progress.every((p) => p.total === SIZE && p.sent <= SIZE && p.acknowledged <= p.sent));
   });
 
+  test('progress is reported per MiB or per tenth of a second, not per socket chunk', async () => {
+    // A member's message shows a few figures a second at most; reporting every 64 KiB chunk costs
+    // the bot (and whoever listens: speed meter, message) ~16,000 calls per GiB for nothing.
+    const size = 8 * 1024 * 1024 + 7;
+    const run = prepare({}, size);
+    const reports: { sent: number; at: number }[] = [];
+    run.options.onProgress = (p) => {
+      run.progress.push(p);
+      if (p.phase === 'uploading') reports.push({ sent: p.sent, at: performance.now() });
+    };
+    storedVideo(run, await runUpload(run.options));
+    assert.equal(run.progress.at(-1)?.sent, size, 'the last report has every byte');
+    assert.equal(run.progress.at(-1)?.phase, 'finishing');
+    assert.ok(reports.length >= 1);
+    for (let i = 1; i < reports.length; i++) {
+      const [a, b] = [reports[i - 1], reports[i]];
+      assert.ok(a && b);
+      const bytes = b.sent - a.sent;
+      const ms = b.at - a.at;
+      assert.ok(
+        bytes >= 1024 * 1024 || ms >= 90,
+        `report ${i}: ${bytes} bytes and ${ms.toFixed(1)} ms after the one before`,
+      );
+    }
+  });
+
   test('once every byte is handed over the phase is finishing, while YouTube still makes the video', async () => {
     google.upload.finalizeMs = 60_000; // YouTube works on it until the test lets it go
     try {

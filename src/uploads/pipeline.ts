@@ -72,6 +72,14 @@ const MAX_RESTARTS = 2;
 /** A Retry-After longer than this is not waited for in one go. */
 const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
 const RETRIABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * Bytes handed to the PUT are reported when this much more went, or this long after the last report
+ * (whichever first; phase changes at once): a few reports a second is all a progress message shows,
+ * while a report per socket chunk (64 KiB) is ~16,000 calls per GiB into the caller's speed meter and
+ * message code — measured in bench/upload.ts.
+ */
+const PROGRESS_BYTES = 1024 * 1024;
+const PROGRESS_MS = 100;
 
 /** Dropped connections (either side) and 5xx (Google's or the CDN's, and the CDN's 429) are retried. */
 function retriable(error: UploadError): boolean {
@@ -111,7 +119,12 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
   let refreshed = false;
   let discarded = 0;
 
+  /** What the last progress report said, and when: bytes are reported per MiB or per tenth of a second. */
+  let reportedSent = 0;
+  let reportedAt = 0;
   const progress = (phase: UploadProgress['phase'], nextRetryInMs?: number): void => {
+    reportedSent = sent;
+    reportedAt = Date.now();
     if (o.onProgress === undefined) return;
     const p: UploadProgress = { phase, sent, acknowledged: acked, total: size, attempt: failures + 1 };
     if (nextRetryInMs !== undefined) p.nextRetryInMs = nextRetryInMs;
@@ -242,7 +255,10 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
             sessionSent += n - (frontier - from);
             frontier = from + n;
             sent = frontier;
-            progress(frontier >= size ? 'finishing' : 'uploading');
+            if (frontier >= size) progress('finishing');
+            else if (frontier - reportedSent >= PROGRESS_BYTES || Date.now() - reportedAt >= PROGRESS_MS) {
+              progress('uploading');
+            }
           },
         });
         refreshed = false;
