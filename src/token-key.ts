@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Keyring } from './store/seal.ts';
 
 const KEY_FILE = 'token-encryption.key';
-const KEY_HINT =
-  "32 bytes as 64 hex characters or base64 (make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\")";
+const KEY_TEXT = '32 bytes as 64 hex characters or base64';
+const KEY_HINT = `${KEY_TEXT} (make one with: node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")`;
 
 function parseKey(text: string): Buffer | undefined {
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
@@ -57,8 +57,11 @@ export function readKeys(
   }
   const fileText = read('TOKEN_ENCRYPTION_KEY_FILE');
   const file = fileText === undefined ? undefined : resolve(fileText);
+  // The XDG spec: a relative XDG_CONFIG_HOME is invalid and ignored.
+  const xdg = read('XDG_CONFIG_HOME');
   const configHome =
-    read('XDG_CONFIG_HOME') ?? (read('HOME') ? join(read('HOME') ?? '', '.config') : undefined);
+    (xdg !== undefined && isAbsolute(xdg) ? xdg : undefined) ??
+    (read('HOME') ? join(read('HOME') ?? '', '.config') : undefined);
   const defaultFile =
     configHome === undefined ? undefined : join(resolve(configHome), 'tubebridge', KEY_FILE);
   if (current === undefined && keyText === undefined) {
@@ -108,23 +111,78 @@ function insideNotice(path: string, dataDir: string, suggested?: string): string
   );
 }
 
-/** The key in the file at `path`, made first when there is none; a problem when the file holds no valid key. */
+/** Why a file operation failed, in a few words an admin can act on (the error code, never a stack trace). */
+function fsReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return "the bot's user is not allowed to";
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a part of its path is not a folder';
+  if (code === 'ENOENT') return 'it does not exist (a link to nowhere?)';
+  if (code === 'EROFS') return 'the file system is read-only';
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
+const invalidKey = (path: string) => ({
+  problem:
+    `${path} does not hold a valid key (${KEY_TEXT}). Restore it from a backup, or delete it ` +
+    'to generate a new one (every member then has to run /link again).',
+});
+
+const unreadable = (path: string, error: unknown) => ({
+  problem:
+    `The token encryption key file ${path} could not be read (${fsReason(error)}): let the bot's user read it, ` +
+    'or set TOKEN_ENCRYPTION_KEY_FILE to another file or TOKEN_ENCRYPTION_KEY to the key.',
+});
+
+/** Waits `ms` without returning to the event loop (configuration is read synchronously, once, at start-up). */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * The key in the file at `path`, made first when there is none; a problem (one sentence for config.ts to report)
+ * when the file holds no valid key, or cannot be read or made.
+ */
 function loadOrCreateKey(path: string): { key: Buffer; source: string } | { problem: string } {
-  if (existsSync(path)) {
-    const key = parseKey(readFileSync(path, 'utf8').trim());
-    if (key === undefined) {
-      return {
-        problem:
-          `${path} does not hold a valid key (64 hex characters). Restore it from a backup, or delete it ` +
-          'to generate a new one (every member then has to run /link again).',
-      };
+  const readKey = (): { key: Buffer; source: string } | { problem: string } | 'empty' => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8').trim();
+    } catch (error) {
+      return unreadable(path, error);
     }
-    return { key, source: path };
+    if (text === '') return 'empty';
+    const key = parseKey(text);
+    return key === undefined ? invalidKey(path) : { key, source: path };
+  };
+  if (existsSync(path)) {
+    const found = readKey();
+    return found === 'empty' ? invalidKey(path) : found;
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
-  writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  return { key, source: path };
+  const notCreated = (error: unknown) => ({
+    problem:
+      `The token encryption key file ${path} could not be created (${fsReason(error)}): let the bot's user ` +
+      `write to ${dirname(path)}, or set TOKEN_ENCRYPTION_KEY_FILE to another file or TOKEN_ENCRYPTION_KEY to the key.`,
+  });
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    return notCreated(error);
+  }
+  try {
+    // Exclusive: of two processes making the key at once, one wins and the other uses its key.
+    writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    return { key, source: path };
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'EEXIST') return notCreated(error);
+  }
+  // Another process made the file between the look and the create: its key, once it is written (it may still be
+  // empty for a moment).
+  for (let tries = 0; ; tries++) {
+    const found = readKey();
+    if (found !== 'empty') return found;
+    if (tries >= 40) return invalidKey(path);
+    pause(25);
+  }
 }
 
 /**

@@ -19,6 +19,8 @@ const ALICE: FakeUser = { id: '700000000000000091', username: 'alice' };
 const BOB: FakeUser = { id: '700000000000000092', username: 'bob' };
 const CAROL: FakeUser = { id: '700000000000000093', username: 'carol' };
 const DAVE: FakeUser = { id: '700000000000000094', username: 'dave' };
+const ERIN: FakeUser = { id: '700000000000000095', username: 'erin' };
+const FRED: FakeUser = { id: '700000000000000096', username: 'fred' };
 
 /** One server per test, so polls of one never touch another's channel. */
 const guild = (n: number) => ({
@@ -27,8 +29,9 @@ const guild = (n: number) => ({
   announce: `91000000000000009${n}`,
   role: `92000000000000009${n}`,
 });
-const G = [1, 2, 3, 4, 5, 6, 7].map(guild);
-const [G1, G2, G3, G4, G5, G6, G7] = G as [
+const G = [1, 2, 3, 4, 5, 6, 7, 8].map(guild);
+const [G1, G2, G3, G4, G5, G6, G7, G8] = G as [
+  ReturnType<typeof guild>,
   ReturnType<typeof guild>,
   ReturnType<typeof guild>,
   ReturnType<typeof guild>,
@@ -436,4 +439,79 @@ test("an announcement whose post failed on Discord's side (5xx after the REST cl
   assert.equal(posts().length, 5, 'four failed tries, then the one sent again');
   assert.equal(nonces.size, 1, 'every try carried the same nonce');
   assert.equal((posts()[0]?.body as { enforce_nonce?: boolean }).enforce_nonce, true);
+});
+
+/** The stored check of a video (what survives a restart). */
+const storedCheck = (g: { id: string }, videoId: string) =>
+  bot.app.ctx.store.collection<{ attempts: number }>('announce-pending').get(`${g.id}:${videoId}`);
+
+/** A member linked to G8 whose Google link was then revoked at Google: the bot can no longer ask YouTube. */
+async function memberWithDeadGrant(user: FakeUser, title: string): Promise<FakeAccount> {
+  const account = google.addAccount({ email: `${user.username}@example.com`, channel: { title } });
+  await linkMember(discord, google, user, account, G8.id);
+  google.revokeAll(account);
+  return account;
+}
+
+test("with live streams excluded, a video only the public feed shows (the uploader's grant is unusable) is not guessed to be no live stream", async () => {
+  await settings(G8, { announceChannelId: G8.announce, announceLive: false, announceMembers: true });
+  const account = await memberWithDeadGrant(ERIN, 'Erin');
+  const live = google.addVideo(account, { title: 'Erin on air', live: 'live' });
+  await bot.app.ctx.announcer.uploadFinished({
+    guildId: G8.id,
+    account: ERIN.id,
+    memberId: ERIN.id,
+    videoId: live.id,
+    privacy: 'public',
+    publishAt: undefined,
+  });
+  // The check waits for a grant that tells, and gives up after its attempts: never announced.
+  await waitFor(
+    () =>
+      bot.logs.some((l) => l['msg'] === 'announcement check given up' && l['videoId'] === live.id)
+        ? true
+        : undefined,
+    'the check to give up',
+    30_000,
+  );
+  assert.ok(
+    bot.logs.some(
+      (l) =>
+        l['msg'] === 'announcement check given up' &&
+        l['videoId'] === live.id &&
+        /live or not is unknown/.test(String(l['why'])),
+    ),
+    'the log says why',
+  );
+  assert.equal(announcements(G8).length, 0, 'the live stream is not announced');
+});
+
+test('a second report of an upload keeps the attempts its check used: it does not extend the retries', async () => {
+  await settings(G8, { announceChannelId: G8.announce, announceMembers: true });
+  const account = await memberWithDeadGrant(FRED, 'Fred');
+  // Private on YouTube, so not in the feed either: the check tries again and again.
+  const video = google.addVideo(account, { title: 'Not visible', privacyStatus: 'private' });
+  const report = () =>
+    bot.app.ctx.announcer.uploadFinished({
+      guildId: G8.id,
+      account: FRED.id,
+      memberId: FRED.id,
+      videoId: video.id,
+      privacy: 'public',
+      publishAt: undefined,
+    });
+  await report();
+  let used = 0;
+  const deadline = Date.now() + 20_000;
+  while (used < 3 && Date.now() < deadline) {
+    used = (await storedCheck(G8, video.id))?.attempts ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await report(); // the after-steps ran again after a restart
+  const after = (await storedCheck(G8, video.id))?.attempts;
+  assert.ok(
+    after !== undefined && after >= used,
+    `attempts ${after} after the second report, ${used} before`,
+  );
+  assert.equal(announcements(G8).length, 0);
 });

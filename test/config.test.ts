@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -98,7 +107,12 @@ test('an unset key is generated once outside the data folder, mode 0600, and reu
   assert.equal(loadConfig(env).tokenEncryptionKey.currentId, first.tokenEncryptionKey.currentId);
 
   writeFileSync(file, 'garbage');
-  assert.throws(() => loadConfig(env), /does not hold a valid key/);
+  assert.throws(
+    () => loadConfig(env),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /does not hold a valid key \(32 bytes as 64 hex characters or base64\)/.test(e.message),
+  );
 });
 
 test('without XDG_CONFIG_HOME the key goes to ~/.config/tubebridge; TOKEN_ENCRYPTION_KEY_FILE puts it anywhere', () => {
@@ -175,6 +189,90 @@ test('the bot exits with code 2 and one sentence when a shared store has no TOKE
   const text = bot.lines.join('\n');
   assert.match(text, /1 configuration problem\./);
   assert.match(text, /TOKEN_ENCRYPTION_KEY is required with a STORE_URL other than sqlite:\/\//);
+});
+
+test('a key file that cannot be read or made ends in exit 2 with one sentence, never a stack trace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  const store = { TOKEN_ENCRYPTION_KEY: '', STORE_URL: `sqlite://${dir}/db/bot.sqlite` };
+  // A folder where the key file should be: it cannot be read.
+  const folder = join(dir, 'a-folder');
+  mkdirSync(folder);
+  assert.throws(
+    () => loadConfig(base({ ...store, TOKEN_ENCRYPTION_KEY_FILE: folder })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      e.problems[0]?.startsWith(`The token encryption key file ${folder} could not be read`) === true,
+  );
+  // A regular file where its folder should be: it cannot be made.
+  writeFileSync(join(dir, 'not-a-folder'), 'x');
+  const under = join(dir, 'not-a-folder', 'bot.key');
+  assert.throws(
+    () => loadConfig(base({ ...store, TOKEN_ENCRYPTION_KEY_FILE: under })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      e.problems[0]?.startsWith(`The token encryption key file ${under} could not be created`) === true,
+  );
+  // A link to nowhere: the exclusive create finds a file there (EEXIST), and reading it fails.
+  const dangling = join(dir, 'dangling.key');
+  symlinkSync(join(dir, 'nowhere', 'bot.key'), dangling);
+  assert.throws(
+    () => loadConfig(base({ ...store, TOKEN_ENCRYPTION_KEY_FILE: dangling })),
+    (e: unknown) => e instanceof ConfigError && e.problems.length === 1,
+  );
+
+  const bot = startBot({ ...base(store), TOKEN_ENCRYPTION_KEY_FILE: folder });
+  assert.equal(await bot.exited, 2);
+  const text = bot.lines.join('\n');
+  assert.match(text, /1 configuration problem\./);
+  assert.match(text, /could not be read/);
+  assert.doesNotMatch(text, /^\s+at /m, 'no stack trace');
+});
+
+test('processes that start together all end with the one key the first of them made', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  const file = join(dir, 'config', 'bot.key');
+  const script = [
+    `import { loadConfig } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'config.ts'))};`,
+    `process.stdout.write(loadConfig(process.env).tokenEncryptionKey.currentId);`,
+  ].join('\n');
+  const env = {
+    PATH: process.env['PATH'],
+    ...base({
+      TOKEN_ENCRYPTION_KEY: '',
+      STORE_URL: `sqlite://${dir}/db/bot.sqlite`,
+      TOKEN_ENCRYPTION_KEY_FILE: file,
+    }),
+  };
+  const runs = Array.from(
+    { length: 6 },
+    () =>
+      new Promise<{ code: number | null; out: string; err: string }>((done) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        child.on('close', (code) => done({ code, out, err }));
+      }),
+  );
+  const results = await Promise.all(runs);
+  for (const r of results) assert.equal(r.code, 0, r.err);
+  assert.deepEqual(new Set(results.map((r) => r.out)), new Set([idOfFile(file)]));
+});
+
+test('a relative XDG_CONFIG_HOME is ignored, as the XDG spec says: the key goes under HOME', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  const config = loadConfig(
+    base({
+      TOKEN_ENCRYPTION_KEY: '',
+      STORE_URL: `sqlite://${dir}/db/bot.sqlite`,
+      XDG_CONFIG_HOME: 'relative/config',
+      HOME: join(dir, 'home'),
+    }),
+  );
+  assert.equal(config.tokenKeySource, join(dir, 'home', '.config', 'tubebridge', 'token-encryption.key'));
 });
 
 test('TOKEN_ENCRYPTION_KEY_PREVIOUS is the rotated-out key: it opens, and must be a key', () => {

@@ -6,7 +6,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { FakeDiscord, type FakeUser } from './fakes/discord.ts';
-import { FakeGoogle } from './fakes/google.ts';
+import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { freePort } from './support/bot.ts';
@@ -32,6 +32,8 @@ let discord: FakeDiscord;
 let google: FakeGoogle;
 let bot: TestApp;
 let env: Record<string, string>;
+/** The server's own channel, as last linked by a test. */
+let serverAccount: FakeAccount | undefined;
 
 const start = (storeUrl?: string) =>
   startTestApp(discord, google, {
@@ -148,8 +150,28 @@ test('while the store fails: /healthz answers 503 store: down, a command answers
   );
 });
 
+test("a server's first poll that fails (its settings cannot be read) is in its status", async () => {
+  // Nothing was recorded for this server yet: no poll of it ever got as far as its channel.
+  assert.equal(bot.app.ctx.announcer.status(GUILD).lastPollAt, undefined);
+  const failed = () =>
+    bot.logs.filter((l) => l['msg'] === 'announcement poll failed' && l['guildId'] === GUILD).length;
+  const before = failed();
+  control.fault = readsOf('settings');
+  await waitFor(() => (failed() > before ? true : undefined), 'a poll that fails');
+  assert.equal(
+    bot.app.ctx.announcer.status(GUILD).lastError,
+    "The bot's storage did not answer a read of settings.",
+  );
+  control.fault = undefined;
+  await waitFor(
+    () => (bot.app.ctx.announcer.status(GUILD).lastError === undefined ? true : undefined),
+    'the next good poll clears it',
+  );
+});
+
 test('a claim that cannot be read is not announced; after recovery every video is announced exactly once', async () => {
   const channel = google.addAccount({ email: 'server@example.com', channel: { title: 'Server TV' } });
+  serverAccount = channel;
   await linkServer(bot.app, google, GUILD, channel);
   await bot.app.ctx.settings.update(GUILD, { announceChannelId: ANNOUNCE });
   const polls = async (n: number) => {
@@ -319,6 +341,7 @@ test('a store outage as the upload completes: the member reads that the bot wait
 
 test('a review card whose record could not take it is not posted twice: the step waits for the store, runs again, and Discord returns the same card', async () => {
   const channel = google.addAccount({ email: 'reviewed@example.com', channel: { title: 'Reviewed TV' } });
+  serverAccount = channel;
   await linkServer(bot.app, google, GUILD, channel);
   await bot.app.ctx.settings.update(GUILD, { reviewChannelId: REVIEWS });
   // The review's second write — the one that records its posted card — fails.
@@ -392,4 +415,72 @@ test('an announcement check that fails because of the store is tried again witho
     'the announcement once the store answers',
     20_000,
   );
+});
+
+test('a new video the feed shows but whose check the store stopped: the status blames the store, not YouTube', async () => {
+  // The server channel was linked and announcements chosen by an earlier test.
+  const owner = `guild:${GUILD}`;
+  const account = serverAccount;
+  assert.ok(account, 'the server channel is linked');
+  const video = google.addVideo(account, { title: 'Confirmed through the outage' });
+  // The read of the server's Google link that videos.list needs fails: it comes right after the poller asked
+  // whether a bot upload's check waits for this video.
+  let armed = false;
+  control.fault = (op, key) => {
+    if (op !== 'get') return false;
+    if (key.endsWith(`:announce-pending:${GUILD}:${video.id}`)) armed = true;
+    else if (armed && key.endsWith(`:grant:${owner}`)) {
+      armed = false;
+      return true;
+    }
+    return false;
+  };
+  const failures = control.failures;
+  await waitFor(() => (control.failures > failures ? true : undefined), 'a lookup stopped by the store');
+  await bot.app.ctx.announcer.runOnce();
+  const lastError = bot.app.ctx.announcer.status(GUILD).lastError;
+  assert.doesNotMatch(lastError ?? '', /YouTube/);
+  assert.equal(lastError, "The bot's storage did not answer a read of grant.");
+  control.fault = undefined;
+  await waitFor(
+    () =>
+      discord.channelMessages(ANNOUNCE).some((m) => m.embeds[0]?.url === `https://youtu.be/${video.id}`)
+        ? true
+        : undefined,
+    'the announcement once the store answers',
+  );
+});
+
+test('a post Discord accepted whose record could not be saved is not reported as failed, and not sent again', async () => {
+  const FRAN: FakeUser = { id: '700000000000000074', username: 'fran' };
+  const account = google.addAccount({ email: 'fran@example.com', channel: { title: 'Fran' } });
+  await linkMember(discord, google, FRAN, account, GUILD);
+  await bot.app.ctx.settings.update(GUILD, { announceChannelId: ANNOUNCE, announceMembers: true });
+  const video = google.addVideo(account, { title: 'Posted, then the store hiccups' });
+  const claimKey = `:announce-claim:${GUILD}:${video.id}`;
+  // The first write of the claim ("being posted") goes through; the next one ("announced") fails once.
+  let writes = 0;
+  control.fault = (op, key) => op === 'set' && key.endsWith(claimKey) && ++writes === 2;
+  await bot.app.ctx.announcer.uploadFinished({
+    guildId: GUILD,
+    account: FRAN.id,
+    memberId: FRAN.id,
+    videoId: video.id,
+    privacy: 'public',
+    publishAt: undefined,
+  });
+  const posted = () =>
+    discord.channelMessages(ANNOUNCE).filter((m) => m.embeds[0]?.url === `https://youtu.be/${video.id}`);
+  const message = await waitFor(() => posted()[0], 'the announcement');
+  const claims = bot.app.ctx.store.collection<{ outcome: string; messageId?: string }>('announce-claim');
+  // Saved as announced once the store answers.
+  const deadline = Date.now() + 10_000;
+  while ((await claims.get(`${GUILD}:${video.id}`))?.outcome !== 'announced' && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(writes > 2, true, 'the save was tried again');
+  assert.equal((await claims.get(`${GUILD}:${video.id}`))?.messageId, message.id);
+  assert.equal(bot.app.ctx.announcer.status(GUILD).postError, undefined, 'not reported as not posted');
+  control.fault = undefined;
+  for (let i = 0; i < 3; i++) await bot.app.ctx.announcer.runOnce();
+  assert.equal(posted().length, 1, 'posted once');
 });

@@ -144,9 +144,19 @@ export function createChecks(deps: ChecksDeps) {
       logger.info({ guildId: p.guildId, videoId: p.videoId, why: allowed.why }, 'video not announced');
       return undefined;
     }
-    if (facts.live && !settings.announceLive) {
+    if (facts.live === true && !settings.announceLive) {
       await claims.skip(p.guildId, p.videoId, 'live');
       return undefined;
+    }
+    if (facts.live === undefined && !settings.announceLive) {
+      // Seen in the public feed only, which does not tell a live stream: never guessed "not live" while the
+      // server excludes live streams. Asked again (videos.list through the uploader's grant, once it can be used
+      // again) until the check gives up; then it is not announced.
+      logger.info(
+        { guildId: p.guildId, videoId: p.videoId },
+        "announcement check: live or not is unknown without the uploader's grant, and live streams are excluded",
+      );
+      return retry("live or not is unknown without the uploader's grant");
     }
     if (!settings.announceShorts && facts.short === undefined && facts.privacy === 'public') {
       // Only the feed tells a Short (its /shorts/ link); a public video shows up there within a few minutes.
@@ -206,7 +216,9 @@ export function createChecks(deps: ChecksDeps) {
         account: upload.account,
         memberId: upload.memberId,
         dueAt,
-        attempts: 0,
+        // A second report of the same video (the upload's after-steps run again after a restart) keeps the
+        // attempts used: it never extends the retries.
+        attempts: existing?.attempts ?? 0,
         shortsChecks: existing?.shortsChecks ?? 0,
         createdAt: existing?.createdAt ?? now(),
       });

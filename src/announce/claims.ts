@@ -2,16 +2,21 @@
 // the read and the write of a claim one step), whichever way it was seen first — a bot upload's check or the
 // server channel's feed. The claim then records what came of it: announced (with the message id), skipped (and
 // why), or failed. A failed post is not sent again from here: Discord may have shown it anyway (the poster's own
-// retry is safe because it carries a nonce; see src/discord/announce.ts).
+// retry is safe because it carries a nonce; see src/discord/announce.ts). A post that went through is never
+// reported as failed: should the store then refuse its "announced" record, the save is tried again, and the claim
+// ("being posted") keeps it from a second post meanwhile.
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import type { ServerSettings } from '../store/settings.ts';
 import { keyedSerial } from '../store/serial.ts';
+import { storeErrorIn } from '../errors.ts';
 import { buildAnnouncement, type Announcement } from './render.ts';
 import { announcedVideo, type Facts } from './facts.ts';
 import type { StatusBook } from './status.ts';
 
 const CLAIM_TTL_MS = 400 * 24 * 3600 * 1000;
+/** A posted announcement whose record the store refused is saved again after these waits. */
+const SAVE_RETRY_MS = [250, 1000, 5000];
 
 interface Claim {
   at: number;
@@ -51,6 +56,34 @@ export function createClaims(deps: ClaimsDeps) {
       return true;
     });
 
+  /**
+   * Records a posted announcement. A store that does not answer is asked again a few times; should it stay silent,
+   * the claim stays "being posted", which keeps the video from being posted again as well (only the message id
+   * is lost).
+   */
+  async function recordAnnounced(guildId: string, videoId: string, messageId: string | undefined) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await claims.set(
+          videoKey(guildId, videoId),
+          { at: now(), outcome: 'announced', ...(messageId ? { messageId } : {}) },
+          CLAIM_TTL_MS,
+        );
+        return;
+      } catch (error) {
+        const delay = SAVE_RETRY_MS[attempt];
+        if (!storeErrorIn(error) || delay === undefined) {
+          logger.error(
+            { guildId, videoId, messageId, err: error },
+            'announcement posted, but the store did not record it; it stays claimed and is not posted again',
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   return {
     /** Whether the video was claimed for the server already: announced, skipped, failed, or being posted. */
     async claimed(guildId: string, videoId: string): Promise<boolean> {
@@ -84,29 +117,28 @@ export function createClaims(deps: ClaimsDeps) {
         },
         announcedVideo(facts, memberId),
       );
+      let messageId: string | undefined;
       try {
-        const messageId = await deps.post(announcement);
-        await claims.set(
-          videoKey(guildId, facts.id),
-          { at: now(), outcome: 'announced', ...(messageId ? { messageId } : {}) },
-          CLAIM_TTL_MS,
-        );
-        logger.info({ guildId, videoId: facts.id, channelId, messageId, via, ping }, 'video announced');
-        deps.status.of(guildId).postError = undefined;
+        messageId = await deps.post(announcement);
       } catch (error) {
         // Not sent again: Discord may have shown the message although the answer was lost.
-        await claims.set(
-          videoKey(guildId, facts.id),
-          { at: now(), outcome: 'failed', reason: error instanceof Error ? error.message : String(error) },
-          CLAIM_TTL_MS,
-        );
         logger.warn(
           { guildId, videoId: facts.id, channelId, err: error },
           'announcement could not be posted',
         );
         deps.status.of(guildId).postError =
           `An announcement could not be posted in <#${channelId}>: ${error instanceof Error ? error.message : String(error)}`;
+        await claims.set(
+          videoKey(guildId, facts.id),
+          { at: now(), outcome: 'failed', reason: error instanceof Error ? error.message : String(error) },
+          CLAIM_TTL_MS,
+        );
+        return true;
       }
+      // Posted: whatever the store does now, this is never reported as a failed post, and never posted again.
+      logger.info({ guildId, videoId: facts.id, channelId, messageId, via, ping }, 'video announced');
+      deps.status.of(guildId).postError = undefined;
+      await recordAnnounced(guildId, facts.id, messageId);
       return true;
     },
   };

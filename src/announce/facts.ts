@@ -16,7 +16,8 @@ export interface Facts {
   privacy: string;
   publishAt: string | undefined;
   uploadStatus: string | undefined;
-  live: boolean;
+  /** Undefined when unknown: the public feed does not tell a live stream from a video. */
+  live: boolean | undefined;
   short: boolean | undefined;
 }
 
@@ -54,7 +55,7 @@ export function factsFromFeed(entry: FeedEntry, channelId: string): Facts {
     privacy: 'public', // the feed lists public videos only
     publishAt: undefined,
     uploadStatus: undefined,
-    live: false, // unknown from the feed alone; callers only use this when live videos may be announced
+    live: undefined, // the feed does not say; see checks.ts for what is done when live streams are excluded
     short: entry.short,
   };
 }
@@ -69,7 +70,7 @@ export function announcedVideo(facts: Facts, memberId: string | undefined): Anno
     thumbnailUrl: facts.thumbnailUrl,
     memberId,
     short: facts.short === true,
-    live: facts.live,
+    live: facts.live === true,
   };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { serverOwner, type SettingsRepository } from '../store/settings.ts';
 import type { OAuthService } from '../google/oauth.ts';
-import { UserError } from '../errors.ts';
+import { storeErrorIn, UserError } from '../errors.ts';
 import type { FeedEntry } from './feed.ts';
 import { announcementsBegan, verdict } from './policy.ts';
 import { brokenUpload, type Facts, type VideoSource } from './facts.ts';
@@ -42,6 +42,14 @@ export interface PollerDeps {
   readonly now: () => number;
 }
 
+/** Why a poll failed, for the server's status: the store's own sentence, a member-readable one, or a generic one. */
+function pollFailure(error: unknown): string {
+  const storeError = storeErrorIn(error);
+  if (storeError) return storeError.message;
+  if (error instanceof UserError) return error.message;
+  return "The poll of the server's channel failed unexpectedly; the bot's log has the details.";
+}
+
 export function createPoller(deps: PollerDeps) {
   const { logger, now, claims, checks, source } = deps;
   const seenRecords = deps.store.collection<Seen>('announce-seen');
@@ -52,13 +60,22 @@ export function createPoller(deps: PollerDeps) {
   ): Promise<void> {
     const settings = await deps.settings.get(guildId);
     const seen = await seenRecords.get(guildId);
+    // A poll that fails before it reads a feed leaves its reason; one that ends early (nothing to watch) clears it.
+    const clearError = () => {
+      const state = deps.status.peek(guildId);
+      if (state) state.lastError = undefined;
+    };
     if (settings.announceChannelId === undefined) {
       // Turned off: start afresh when it is turned on again, instead of announcing what came meanwhile.
       if (seen) await seenRecords.delete(guildId);
+      clearError();
       return;
     }
     const linked = await deps.oauth.linked(serverOwner(guildId));
-    if (linked === undefined) return;
+    if (linked === undefined) {
+      clearError();
+      return;
+    }
     const channelId = linked.channel.id;
     const state = deps.status.of(guildId);
 
@@ -112,6 +129,9 @@ export function createPoller(deps: PollerDeps) {
           candidates.map((e) => e.videoId),
         );
       } catch (error) {
+        // The store did not answer (the server's grant could not be read): that is no fault of YouTube's, and the
+        // poll stops here (its status says so; see pollAll).
+        if (storeErrorIn(error)) throw error;
         // Nothing is announced unconfirmed; the same entries are new again at the next poll.
         state.lastError =
           error instanceof UserError ? error.message : 'YouTube could not confirm the new videos.';
@@ -158,8 +178,8 @@ export function createPoller(deps: PollerDeps) {
         try {
           await pollGuild(guildId, feeds);
         } catch (error) {
-          const state = deps.status.peek(guildId);
-          if (state) state.lastError = error instanceof Error ? error.message : String(error);
+          // Recorded even when nothing was before (the server's first poll).
+          deps.status.of(guildId).lastError = pollFailure(error);
           logger.warn({ guildId, err: error }, 'announcement poll failed');
         } finally {
           polling.delete(guildId);

@@ -25,7 +25,7 @@ export function createStatusBook() {
       }
       return state;
     },
-    /** A server's status when it has one (a failed poll before any was recorded leaves none). */
+    /** A server's status when it has one, without making one. */
     peek: (guildId: string): GuildStatus | undefined => status.get(guildId),
     /** A copy for callers. */
     read(guildId: string): AnnounceStatus {
