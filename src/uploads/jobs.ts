@@ -6,6 +6,7 @@ import { runSteps } from './after-steps.ts';
 import { createDisplay, jobView } from './display.ts';
 import { FINISHED, type JobRecord } from './records.ts';
 import { renderProgress } from './progress.ts';
+import { titleFromFilename } from './metadata.ts';
 import { askSession, recordBytesIn, running, runBytes, TOO_LATE_NOTE, type Running } from './run.ts';
 import type { UploadDeps } from './types.ts';
 
@@ -109,8 +110,50 @@ export function createUploads(deps: UploadDeps) {
         };
       }
       await jobs.save(job);
+      if (job.status === 'awaiting') return; // a browser upload: queued once its page sends the file
       queue.push(job);
       pump();
+    },
+    /**
+     * The upload page chose the file of a job that awaited it: the size and name are recorded (the
+     * title from the name, when none was given) and the job is queued like any other. Undefined when
+     * the job awaits nothing (already started, ended or unknown).
+     */
+    async begin(jobId: string, file: { size: number; filename: string }): Promise<JobRecord | undefined> {
+      const job = await jobs.get(jobId);
+      if (!job || job.status !== 'awaiting') return undefined;
+      job.source = { ...job.source, size: file.size, filename: file.filename };
+      if (job.titleFromFile) {
+        job.metadata = {
+          ...job.metadata,
+          snippet: { ...job.metadata.snippet, title: titleFromFilename(file.filename) },
+        };
+      }
+      job.status = 'queued';
+      await jobs.save(job);
+      queue.push(job);
+      pump();
+      return job;
+    },
+    /** Browser uploads whose page never sent a file within `maxAgeMs`: ended quietly, the reply says so. */
+    async expireAwaiting(maxAgeMs: number, now = Date.now()): Promise<number> {
+      const stale = (await jobs.active()).filter(
+        (j) => j.status === 'awaiting' && now - j.createdAt > maxAgeMs,
+      );
+      for (const job of stale) {
+        job.status = 'cancelled';
+        job.outcome = 'The upload link expired before a file was chosen.';
+        await jobs.save(job);
+        await createDisplay(deps.sinkFor(job, persist(job)), 0)(
+          jobView(job, 'cancelled', {
+            notes: [
+              'The upload page was not used within the hour, so nothing was uploaded. Run /upload again to get a new link.',
+            ],
+          }),
+          true,
+        );
+      }
+      return stale.length;
     },
     /**
      * Cancels a queued or sending job; only its owner may. Even after the last byte is sent (the
@@ -150,6 +193,13 @@ export function createUploads(deps: UploadDeps) {
         pump();
         return { kind: 'cancelled' };
       }
+      if (job.status === 'awaiting') {
+        job.status = 'cancelled';
+        job.outcome = 'Cancelled by the uploader.';
+        await jobs.save(job);
+        await createDisplay(deps.sinkFor(job, persist(job)), 0)(jobView(job, 'cancelled'), true);
+        return { kind: 'cancelled' };
+      }
       if (job.status === 'processing' && job.videoId) return tooLate(job.videoId);
       return FINISHED.includes(job.status) ? { kind: 'finished' } : { kind: 'not_found' };
     },
@@ -164,7 +214,7 @@ export function createUploads(deps: UploadDeps) {
           'resuming upload',
         );
         if (job.status === 'processing' && job.videoId) follow(job);
-        else queue.push(job);
+        else if (job.status !== 'awaiting') queue.push(job);
       }
       pump();
       return pendingJobs.length;

@@ -145,51 +145,72 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     await jobs.save(job);
     await show(jobView(job, 'starting'), true);
     const insert = { units: 0, inserts: 1 };
+    const onSession = async (uri: string | undefined) => {
+      job.session = jobs.sealSession(job, uri);
+      job.received = 0;
+      await jobs.save(job);
+    };
+    const onAcknowledged = async (received: number) => {
+      job.received = received;
+      await jobs.save(job);
+    };
+    const beforeSession = () => deps.quota?.charge(insert) ?? Promise.resolve();
+    const { relay } = deps;
     const result = await deps.oauth.withClient(job.account, (authorized) =>
-      runUpload({
-        source: {
-          url: job.source.url,
-          size: job.source.size,
-          contentType: job.source.mime,
-          allowedHosts: deps.allowedHosts,
-        },
-        metadata: job.metadata,
-        notifySubscribers: job.notifySubscribers,
-        rootUrl: deps.rootUrl,
-        token: tokenSource(authorized),
-        sessionUri: jobs.openSession(job),
-        onSession: async (uri) => {
-          job.session = jobs.sealSession(job, uri);
-          job.received = 0;
-          await jobs.save(job);
-        },
-        onAcknowledged: async (received) => {
-          job.received = received;
-          await jobs.save(job);
-        },
-        beforeSession: () => deps.quota?.charge(insert) ?? Promise.resolve(),
-        onProgress: (p: UploadProgress) => {
-          speed.add(Date.now(), p.sent);
-          const phase: Phase =
-            p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
-              ? p.phase
-              : 'starting';
-          void show(
-            jobView(job, phase, {
-              sent: p.sent,
-              bytesPerSecond: speed.bytesPerSecond(),
-              retry:
-                p.phase === 'retrying'
-                  ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
-                  : undefined,
-            }),
-          );
-        },
-        signal: entry.controller.signal,
-        retry: tuning.retry,
-        logger,
-        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-      }),
+      job.source.kind === 'browser' && relay
+        ? relay.serve(job, tokenSource(authorized), {
+            sessionUri: jobs.openSession(job),
+            onSession,
+            onAcknowledged,
+            beforeSession,
+            onProgress: (sent, finishing) => {
+              speed.add(Date.now(), sent);
+              void show(
+                jobView(job, finishing ? 'finishing' : 'uploading', {
+                  sent,
+                  bytesPerSecond: speed.bytesPerSecond(),
+                }),
+              );
+            },
+            signal: entry.controller.signal,
+          })
+        : runUpload({
+            source: {
+              url: job.source.url,
+              size: job.source.size,
+              contentType: job.source.mime,
+              allowedHosts: deps.allowedHosts,
+            },
+            metadata: job.metadata,
+            notifySubscribers: job.notifySubscribers,
+            rootUrl: deps.rootUrl,
+            token: tokenSource(authorized),
+            sessionUri: jobs.openSession(job),
+            onSession,
+            onAcknowledged,
+            beforeSession,
+            onProgress: (p: UploadProgress) => {
+              speed.add(Date.now(), p.sent);
+              const phase: Phase =
+                p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
+                  ? p.phase
+                  : 'starting';
+              void show(
+                jobView(job, phase, {
+                  sent: p.sent,
+                  bytesPerSecond: speed.bytesPerSecond(),
+                  retry:
+                    p.phase === 'retrying'
+                      ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
+                      : undefined,
+                }),
+              );
+            },
+            signal: entry.controller.signal,
+            retry: tuning.retry,
+            logger,
+            ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+          }),
     );
     await recordBytesIn(job, result.video, deps);
     logger.info(

@@ -1,0 +1,147 @@
+// /upload without a file: the private upload page in headless Chromium (real tus-js-client, the
+// page's strict CSP) relays the file to the Google fake's resumable session. The bot is a real child
+// process, so it can be SIGKILLed mid-transfer.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { FakeDiscord, type FakeUser } from './fakes/discord.ts';
+import { FakeGoogle } from './fakes/google.ts';
+import { waitFor } from './fakes/http.ts';
+import { baseEnv, fakeEnv, freePort, ROOT, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
+import { linkMember } from './support/link.ts';
+import { MiB, mp4Bytes, sha256 } from './support/media.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const GUILD = '800000000000000111';
+const CHANNEL = '900000000000000111';
+const ALICE: FakeUser = { id: '700000000000000111', username: 'alice', global_name: 'Alice Page' };
+const BOB: FakeUser = { id: '700000000000000112', username: 'bob', global_name: 'Bob Page' };
+const skip =
+  !existsSync(CHROMIUM) && process.env['CI'] !== 'true' ? `needs ${CHROMIUM}: apt-get install chromium` : false;
+
+let discord: FakeDiscord;
+let google: FakeGoogle;
+let env: BotEnv;
+let bot: BotProcess;
+let browser: Browser;
+let dir: string;
+const accounts: Record<string, ReturnType<FakeGoogle['addAccount']>> = {};
+
+async function boot(): Promise<BotProcess> {
+  const identified = discord.identified();
+  const started = startBot(env);
+  await started.waitForLog((e) => e['msg'] === 'discord ready', 'the bot to be ready');
+  await waitFor(() => (discord.identified() > identified ? true : undefined), 'IDENTIFY');
+  return started;
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'tb-page-'));
+  discord = await FakeDiscord.start({
+    guilds: [
+      { id: GUILD, name: 'Pages', ownerId: ALICE.id, channels: [{ id: CHANNEL, name: 'videos', type: 0 }] },
+    ],
+  });
+  const port = await freePort();
+  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
+  env = baseEnv({
+    ...fakeEnv(discord, google),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HTTP_PORT: String(port),
+    UPLOAD_DAILY_PER_MEMBER: '1000',
+  });
+  bot = await boot();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+  });
+  accounts['alice'] = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Channel' } });
+  accounts['bob'] = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob Channel' } });
+  await linkMember(discord, google, ALICE, accounts['alice'], GUILD);
+  await linkMember(discord, google, BOB, accounts['bob'], GUILD);
+});
+
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await bot.stop('SIGKILL');
+  await discord.close();
+  await google.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** /upload without a file: the private reply's link to the page. */
+async function askForPage(user: FakeUser, options: { type: number; name: string; value: unknown }[] = []) {
+  const interaction = discord.sendCommand({ name: 'upload', user, guildId: GUILD, channelId: CHANNEL, options });
+  const reply = await interaction.waitForOriginal((m) => (m.components?.length ?? 0) > 0);
+  const button = (reply.components as { components: { url?: string; label?: string }[] }[])[0]?.components[0];
+  assert.equal(button?.label, 'Choose the video');
+  return { interaction, url: button?.url ?? '', content: reply.content ?? '' };
+}
+
+function writeFile(name: string, data: Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
+
+async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 390, height: 760 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(url);
+  return { page, problems };
+}
+
+const videosOf = (account: { channel: { id: string } | null }) =>
+  [...google.videos.values()].filter((v) => v.ownerChannelId === account.channel?.id);
+const sessionsOf = (account: { id: string }) =>
+  [...google.sessions.values()].filter((s) => s.accountId === account.id);
+
+test('a file chosen on the page arrives intact as one video with its metadata', { skip }, async () => {
+  const alice = accounts['alice']!;
+  const data = mp4Bytes(300 * MiB + 12345, 111);
+  const path = writeFile('holiday clip.mp4', data);
+  const { interaction, url, content } = await askForPage(ALICE, [
+    { type: 3, name: 'description', value: 'From the page' },
+    { type: 3, name: 'privacy', value: 'unlisted' },
+  ]);
+  assert.match(content, /title: the file name, privacy: unlisted/);
+  const { page, problems } = await openPage(url);
+  assert.match(await page.locator('main').innerText(), /For Alice Page\s*@alice/);
+  assert.match(await page.locator('main').innerText(), /From the page/);
+  await page.setInputFiles('#file', path);
+  await page.locator('#message a').waitFor({ timeout: 300_000 });
+  const link = await page.locator('#message a').innerText();
+  const videos = videosOf(alice);
+  assert.equal(videos.length, 1, 'one video');
+  const video = videos[0]!;
+  assert.equal(link, `https://youtu.be/${video.id}`);
+  assert.equal(video.sha256, sha256(data), 'every byte intact');
+  assert.equal(video.snippet.title, 'holiday clip');
+  assert.equal(video.snippet.description, 'From the page');
+  assert.equal(sessionsOf(alice).length, 1, 'one session');
+  const done = await interaction.waitForOriginal((m) => /is on YouTube/.test(m.content ?? ''), 60_000);
+  assert.match(done.content ?? '', new RegExp(`youtu\\.be/${video.id}`));
+  mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'test-output', 'upload-page-done.png'), fullPage: true });
+  // The page asks for its upload before creating it (a 404 by design), and Chromium asks for a favicon.
+  assert.deepEqual(
+    problems.filter((p) => !/status of 404/.test(p)),
+    [],
+    'no console errors, no CSP violations',
+  );
+  // The link is spent.
+  const again = await fetch(url);
+  assert.equal(again.status, 410);
+  assert.match(await again.text(), /already used/);
+  await page.close();
+  rmSync(path);
+});
