@@ -20,7 +20,9 @@ const CHANNEL = '900000000000000111';
 const ALICE: FakeUser = { id: '700000000000000111', username: 'alice', global_name: 'Alice Page' };
 const BOB: FakeUser = { id: '700000000000000112', username: 'bob', global_name: 'Bob Page' };
 const skip =
-  !existsSync(CHROMIUM) && process.env['CI'] !== 'true' ? `needs ${CHROMIUM}: apt-get install chromium` : false;
+  !existsSync(CHROMIUM) && process.env['CI'] !== 'true'
+    ? `needs ${CHROMIUM}: apt-get install chromium`
+    : false;
 
 let discord: FakeDiscord;
 let google: FakeGoogle;
@@ -53,11 +55,20 @@ before(async () => {
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     HTTP_PORT: String(port),
     UPLOAD_DAILY_PER_MEMBER: '1000',
+    UPLOAD_MAX_BYTES: String(1024 * MiB),
+    // Long enough to open a page, short enough to see one expire.
+    UPLOAD_LINK_TTL_SECONDS: '40',
   });
   bot = await boot();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
   });
   accounts['alice'] = google.addAccount({ email: 'alice@example.com', channel: { title: 'Alice Channel' } });
   accounts['bob'] = google.addAccount({ email: 'bob@example.com', channel: { title: 'Bob Channel' } });
@@ -76,7 +87,13 @@ after(async () => {
 
 /** /upload without a file: the private reply's link to the page. */
 async function askForPage(user: FakeUser, options: { type: number; name: string; value: unknown }[] = []) {
-  const interaction = discord.sendCommand({ name: 'upload', user, guildId: GUILD, channelId: CHANNEL, options });
+  const interaction = discord.sendCommand({
+    name: 'upload',
+    user,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    options,
+  });
   const reply = await interaction.waitForOriginal((m) => (m.components?.length ?? 0) > 0);
   const button = (reply.components as { components: { url?: string; label?: string }[] }[])[0]?.components[0];
   assert.equal(button?.label, 'Choose the video');
@@ -144,4 +161,108 @@ test('a file chosen on the page arrives intact as one video with its metadata', 
   assert.match(await again.text(), /already used/);
   await page.close();
   rmSync(path);
+});
+
+const TUS = { 'tus-resumable': '1.0.0' };
+
+/** Creates the link's upload the way tus-js-client does; returns its URL. */
+async function create(url: string, size: number, filename = 'raw.mp4'): Promise<Response> {
+  return fetch(`${url}/files`, {
+    method: 'POST',
+    headers: {
+      ...TUS,
+      'upload-length': String(size),
+      'upload-metadata': `filename ${Buffer.from(filename).toString('base64')}`,
+    },
+  });
+}
+
+function patch(uploadUrl: string, offset: number, body: Buffer): Promise<Response> {
+  return fetch(uploadUrl, {
+    method: 'PATCH',
+    headers: { ...TUS, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+    body,
+  });
+}
+
+test(
+  'a file that is not a video is refused on the page, and by the bot before any YouTube session',
+  { skip },
+  async () => {
+    const bob = accounts['bob']!;
+    const text = Buffer.alloc(2 * MiB, 'not a video at all\n');
+    const { url } = await askForPage(BOB);
+    const { page } = await openPage(url);
+    await page.setInputFiles('#file', writeFile('notes.mp4', text));
+    await waitFor(
+      async () =>
+        (await page.locator('#message').innerText()).includes('is not a video') ? true : undefined,
+      'the page refuses',
+    );
+    await page.close();
+    // A client that skips the page's check: the bot sniffs the first bytes itself.
+    const created = await create(url, text.length, 'notes.mp4');
+    assert.equal(created.status, 201);
+    const uploadUrl = new URL(created.headers.get('location') ?? '', url).href;
+    const refused = await patch(uploadUrl, 0, text);
+    assert.equal(refused.status, 415);
+    assert.match(await refused.text(), /is not a video YouTube accepts/);
+    assert.equal(sessionsOf(bob).length, 0, 'no YouTube session was created');
+    assert.equal(videosOf(bob).length, 0);
+  },
+);
+
+test(
+  'requests that lie, and another member’s upload id, are refused and change nothing',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const bob = accounts['bob']!;
+    const { url: aliceUrl } = await askForPage(ALICE);
+    const { url: bobUrl } = await askForPage(BOB);
+    const before = { alice: sessionsOf(alice).length, bob: sessionsOf(bob).length };
+    // Over UPLOAD_MAX_BYTES (set to 1 GiB for this bot).
+    assert.equal((await create(aliceUrl, 2 * 1024 * MiB)).status, 413);
+    const created = await create(aliceUrl, 4 * MiB);
+    assert.equal(created.status, 201);
+    const aliceUpload = new URL(created.headers.get('location') ?? '', aliceUrl).href;
+    const aliceId = aliceUpload.split('/').pop() ?? '';
+    // Bob's link with Alice's upload id: unknown there, whoever's it is.
+    const foreign = `${bobUrl}/files/${aliceId}`;
+    for (const method of ['HEAD', 'PATCH', 'DELETE']) {
+      const res = await fetch(foreign, {
+        method,
+        headers: { ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+        ...(method === 'PATCH' ? { body: mp4Bytes(256 * 1024) } : {}),
+      });
+      assert.equal(res.status, 404, `${method} on another member's upload`);
+    }
+    // A wrong offset, more bytes than declared, a chunk YouTube would refuse.
+    assert.equal((await patch(aliceUpload, 1024, mp4Bytes(256 * 1024))).status, 409);
+    assert.equal((await patch(aliceUpload, 0, mp4Bytes(5 * MiB))).status, 413);
+    assert.equal((await patch(aliceUpload, 0, mp4Bytes(300 * 1024))).status, 400);
+    const head = await fetch(aliceUpload, { method: 'HEAD', headers: TUS });
+    assert.equal(head.headers.get('upload-offset'), '0', 'nothing was taken');
+    assert.equal(sessionsOf(alice).length, before.alice, 'no YouTube session for the lies');
+    assert.equal(sessionsOf(bob).length, before.bob);
+    // A second upload under the same link is refused: one link, one upload.
+    assert.equal((await create(aliceUrl, 4 * MiB, 'other.mp4')).status, 409);
+    // Terminated by its owner's page: the link is spent.
+    assert.equal((await fetch(aliceUpload, { method: 'DELETE', headers: TUS })).status, 204);
+    assert.equal((await fetch(aliceUrl)).status, 410);
+  },
+);
+
+test('a link never used expires: the page says so (410) and the reply is updated', { skip }, async () => {
+  const { interaction, url } = await askForPage(BOB);
+  const edited = await interaction.waitForOriginal((m) => /expired|not used/i.test(m.content ?? ''), 90_000);
+  assert.match(edited.content ?? '', /Run \/upload again/);
+  const res = await fetch(url);
+  assert.equal(res.status, 410);
+  const text = await res.text();
+  assert.match(text, /expired/);
+  assert.doesNotMatch(text, /bob|Bob Page/, 'the page names nobody');
+  const unknown = await fetch(url.replace(/[A-Za-z0-9_-]{43}$/, 'A'.repeat(43)));
+  assert.equal(unknown.status, 404);
+  assert.doesNotMatch(await unknown.text(), /bob|alice/i);
 });

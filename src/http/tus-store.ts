@@ -48,7 +48,8 @@ export class RelayStore extends DataStore {
     const filename = (upload.metadata?.['filename'] ?? '').trim().slice(0, 255) || 'video';
     if (!Number.isSafeInteger(size) || size <= 0) throw new RelayRefusal(400, 'The file is empty.');
     const job = await this.deps.begin(upload.id, { size, filename });
-    if (!job) throw new RelayRefusal(409, 'This link already has its file: choose the same file to continue.');
+    if (!job)
+      throw new RelayRefusal(409, 'This link already has its file: choose the same file to continue.');
     return upload;
   }
 

@@ -12,14 +12,23 @@ export interface MemberInfo {
   username: string;
 }
 
-export function uploadPage(o: { token: string; job: JobRecord; member: MemberInfo; maxBytes: number }): string {
+export function uploadPage(o: {
+  token: string;
+  job: JobRecord;
+  member: MemberInfo;
+  maxBytes: number;
+}): string {
   const { job } = o;
   const m = job.metadata;
   const started = job.status !== 'awaiting';
-  const privacy = job.review ? `private until a moderator reviews it (then ${job.review.requestedPrivacy})` : job.requestedPrivacy;
+  const privacy = job.review
+    ? `private until a moderator reviews it (then ${job.review.requestedPrivacy})`
+    : job.requestedPrivacy;
   const rows: [string, string][] = [
     ['Title', job.titleFromFile && !started ? 'from the file name' : m.snippet.title],
-    ...(m.snippet.description ? [['Description', m.snippet.description.slice(0, 300)] as [string, string]] : []),
+    ...(m.snippet.description
+      ? [['Description', m.snippet.description.slice(0, 300)] as [string, string]]
+      : []),
     ...(m.snippet.tags?.length ? [['Tags', m.snippet.tags.join(', ')] as [string, string]] : []),
     ['Privacy', privacy],
     ...(m.status.publishAt ? [['Goes public', m.status.publishAt] as [string, string]] : []),

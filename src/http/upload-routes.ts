@@ -36,7 +36,10 @@ export interface UploadRoutesOptions {
 
 const require = createRequire(import.meta.url);
 const ASSETS: Record<string, { file: string; type: string }> = {
-  'upload.js': { file: join(import.meta.dirname, 'assets/upload.js'), type: 'text/javascript; charset=utf-8' },
+  'upload.js': {
+    file: join(import.meta.dirname, 'assets/upload.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   'upload.css': { file: join(import.meta.dirname, 'assets/upload.css'), type: 'text/css; charset=utf-8' },
   'tus.min.js': {
     file: join(require.resolve('tus-js-client/package.json'), '../dist/tus.min.js'),

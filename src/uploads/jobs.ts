@@ -147,7 +147,7 @@ export function createUploads(deps: UploadDeps) {
         await createDisplay(deps.sinkFor(job, persist(job)), 0)(
           jobView(job, 'cancelled', {
             notes: [
-              'The upload page was not used within the hour, so nothing was uploaded. Run /upload again to get a new link.',
+              'The upload link expired before a file was chosen, so nothing was uploaded. Run /upload again to get a new link.',
             ],
           }),
           true,

@@ -38,8 +38,10 @@ export function pageLinks(store: Store, jobs: JobRepository, ttlMs: number) {
       if (!link) return { kind: 'unknown' };
       const job = await jobs.get(link.jobId);
       if (!job || job.owner !== link.owner) return { kind: 'unknown' };
+      // Never given a file within its time: expired, whether or not the sweep has ended the job yet.
+      const fileless = job.status === 'awaiting' || job.source.size === 0;
+      if (fileless && now > link.expiresAt) return { kind: 'expired' };
       if (FINISHED.includes(job.status)) return { kind: 'used', link, job };
-      if (job.status === 'awaiting' && now > link.expiresAt) return { kind: 'expired' };
       return { kind: 'open', link, job };
     },
   };

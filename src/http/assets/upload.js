@@ -39,7 +39,8 @@
     message.className = tone || '';
   }
 
-  const ascii = (b, start, len) => String.fromCharCode.apply(null, Array.from(b.subarray(start, start + len)));
+  const ascii = (b, start, len) =>
+    String.fromCharCode.apply(null, Array.from(b.subarray(start, start + len)));
   const QUICKTIME = ['moov', 'mdat', 'wide', 'free', 'skip', 'pnot'];
   // The same containers the bot accepts (src/uploads/sniff.ts); the bot checks again.
   function isVideo(b) {
@@ -49,7 +50,8 @@
     if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'AVI ') return true;
     if (b.length >= 4 && ascii(b, 0, 3) === 'FLV' && b[3] === 1) return true;
     if (b.length >= 16 && b[0] === 0x30 && b[1] === 0x26 && b[2] === 0xb2 && b[3] === 0x75) return true;
-    if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && (b[3] === 0xba || b[3] === 0xb3)) return true;
+    if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && (b[3] === 0xba || b[3] === 0xb3))
+      return true;
     if (b.length >= 377 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47) return true;
     return false;
   }
@@ -89,7 +91,12 @@
     if (s && s.message) return say(s.message, 'error');
     const res = error && error.originalResponse;
     const body = res && res.getBody && res.getBody();
-    say(body ? String(body).trim() : 'The upload stopped: check your connection and choose the file again to continue.', 'error');
+    say(
+      body
+        ? String(body).trim()
+        : 'The upload stopped: check your connection and choose the file again to continue.',
+      'error',
+    );
   }
 
   function show(sent, total) {
@@ -101,8 +108,14 @@
     const percent = total > 0 ? Math.floor((sent / total) * 100) : 0;
     bar.value = percent;
     numbers.textContent =
-      percent + '% · ' + bytes(sent) + ' of ' + bytes(total) +
-      (speed > 0 ? ' · ' + bytes(speed) + '/s · about ' + duration((total - sent) / speed) + ' left' : ' · measuring speed…');
+      percent +
+      '% · ' +
+      bytes(sent) +
+      ' of ' +
+      bytes(total) +
+      (speed > 0
+        ? ' · ' + bytes(speed) + '/s · about ' + duration((total - sent) / speed) + ' left'
+        : ' · measuring speed…');
   }
 
   async function choose(file) {
@@ -110,12 +123,24 @@
     say('');
     const max = Number(d.max);
     if (file.size === 0) return say('This file is empty.', 'error');
-    if (file.size > max) return say('This file is ' + bytes(file.size) + ', over the limit of ' + bytes(max) + '.', 'error');
+    if (file.size > max)
+      return say('This file is ' + bytes(file.size) + ', over the limit of ' + bytes(max) + '.', 'error');
     if (d.size && (String(file.size) !== d.size || file.name !== d.name)) {
-      return say('This upload has started with another file: choose ' + d.name + ' (' + bytes(Number(d.size)) + ') to continue.', 'error');
+      return say(
+        'This upload has started with another file: choose ' +
+          d.name +
+          ' (' +
+          bytes(Number(d.size)) +
+          ') to continue.',
+        'error',
+      );
     }
     const head = new Uint8Array(await file.slice(0, 512).arrayBuffer());
-    if (!isVideo(head)) return say(file.name + ' is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).', 'error');
+    if (!isVideo(head))
+      return say(
+        file.name + ' is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).',
+        'error',
+      );
     $('filename').textContent = file.name;
     $('progress').hidden = false;
     drop.hidden = true;
@@ -125,7 +150,10 @@
       endpoint: d.endpoint,
       uploadUrl: d.upload,
       chunkSize: Number(d.chunk),
-      retryDelays: [0, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 10000, 20000, 20000, 30000, 30000, 30000, 30000, 60000, 60000, 60000, 60000, 60000],
+      retryDelays: [
+        0, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 10000, 20000, 20000, 30000, 30000, 30000, 30000, 60000,
+        60000, 60000, 60000, 60000,
+      ],
       storeFingerprintForResuming: false,
       metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
       onProgress: show,
