@@ -163,6 +163,17 @@ test('a file chosen on the page arrives intact as one video with its metadata', 
   rmSync(path);
 });
 
+/** waitFor for checks that must await (the page's text). */
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const TUS = { 'tus-resumable': '1.0.0' };
 
 /** Creates the link's upload the way tus-js-client does; returns its URL. */
@@ -194,7 +205,7 @@ test(
     const { url } = await askForPage(BOB);
     const { page } = await openPage(url);
     await page.setInputFiles('#file', writeFile('notes.mp4', text));
-    await waitFor(
+    await until(
       async () =>
         (await page.locator('#message').innerText()).includes('is not a video') ? true : undefined,
       'the page refuses',
@@ -266,3 +277,122 @@ test('a link never used expires: the page says so (410) and the reply is updated
   assert.equal(unknown.status, 404);
   assert.doesNotMatch(await unknown.text(), /bob|alice/i);
 });
+
+const PUT = { method: 'PUT', path: /\/upload\/youtube\/v3\/videos/ };
+
+/** Starts a page upload of `data` for Alice; resolves once YouTube acknowledged at least `atLeast` bytes. */
+async function startPageUpload(name: string, data: Buffer, atLeast: number) {
+  const alice = accounts['alice']!;
+  const path = writeFile(name, data);
+  const { interaction, url } = await askForPage(ALICE);
+  const { page, problems } = await openPage(url);
+  await page.setInputFiles('#file', path);
+  const session = await waitFor(
+    () => sessionsOf(alice).find((s) => s.received >= atLeast && !s.done),
+    `YouTube to acknowledge ${atLeast} bytes`,
+    120_000,
+  );
+  return { interaction, url, page, problems, path, session };
+}
+
+async function expectOneIntactVideo(page: Page, data: Buffer, sessionsBefore: number, videosBefore: number) {
+  const alice = accounts['alice']!;
+  await page.locator('#message a').waitFor({ timeout: 300_000 });
+  const videos = videosOf(alice);
+  assert.equal(videos.length, videosBefore + 1, 'exactly one new video');
+  const video = videos.at(-1)!;
+  assert.equal(await page.locator('#message a').innerText(), `https://youtu.be/${video.id}`);
+  assert.equal(video.sha256, sha256(data), 'every byte intact');
+  assert.equal(sessionsOf(alice).length, sessionsBefore + 1, 'one YouTube session');
+}
+
+test(
+  'a page reload mid-transfer, the same file chosen again, continues where YouTube stopped',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const counts = [sessionsOf(alice).length, videosOf(alice).length] as const;
+    google.upload.throttleBytesPerSec = 24 * MiB;
+    try {
+      const data = mp4Bytes(150 * MiB, 222);
+      const { page, path } = await startPageUpload('reload.mp4', data, 64 * MiB);
+      await page.reload();
+      assert.match(
+        await page.locator('#resume-note').innerText(),
+        /choose the same file again \(reload\.mp4\)/,
+      );
+      const kept = sessionsOf(alice).at(-1)!.received;
+      await page.setInputFiles('#file', path);
+      const first = await until(async () => {
+        const text = await page.locator('#numbers').innerText();
+        return /^\d+%/.test(text) ? Number(/^(\d+)%/.exec(text)?.[1]) : undefined;
+      }, 'the progress to show');
+      assert.ok(
+        first >= Math.floor((kept * 100) / data.length),
+        `the page continued at ${first}%, not from 0`,
+      );
+      google.upload.throttleBytesPerSec = null;
+      await expectOneIntactVideo(page, data, ...counts);
+      await page.close();
+      rmSync(path);
+    } finally {
+      google.upload.throttleBytesPerSec = null;
+    }
+  },
+);
+
+test(
+  'YouTube-side faults during a page upload: a dropped connection, 503s; one intact video',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const counts = [sessionsOf(alice).length, videosOf(alice).length] as const;
+    google.upload.throttleBytesPerSec = 24 * MiB;
+    try {
+      const data = mp4Bytes(150 * MiB, 333);
+      const { page, path, session } = await startPageUpload('faults.mp4', data, 1);
+      // The connection to YouTube drops 10 MiB into a chunk: YouTube keeps less than was sent.
+      google.fail(PUT, { dropAfterBytes: 10 * MiB });
+      await waitFor(() => (session.received >= 64 * MiB ? true : undefined), 'the first chunk', 120_000);
+      // Then YouTube answers 503 a few times (data PUTs and status queries alike).
+      google.fail(PUT, { status: 503 }, 3);
+      google.upload.throttleBytesPerSec = null;
+      await expectOneIntactVideo(page, data, ...counts);
+      const dropped = google.requests.filter((r) => r.method === 'PUT' && r.status === 0).length;
+      assert.ok(dropped >= 1, 'a PUT was cut off');
+      assert.ok(
+        google.requests.some((r) => r.method === 'PUT' && r.status === 503),
+        'YouTube answered 503',
+      );
+      await page.close();
+      rmSync(path);
+    } finally {
+      google.clearFaults();
+      google.upload.throttleBytesPerSec = null;
+    }
+  },
+);
+
+test(
+  'SIGKILL of the bot mid-transfer, restart: the page continues by itself to one intact video',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const counts = [sessionsOf(alice).length, videosOf(alice).length] as const;
+    google.upload.throttleBytesPerSec = 24 * MiB;
+    try {
+      const data = mp4Bytes(150 * MiB, 444);
+      const { interaction, page, path } = await startPageUpload('killed.mp4', data, 64 * MiB);
+      await bot.stop('SIGKILL');
+      bot = await boot();
+      google.upload.throttleBytesPerSec = null;
+      await expectOneIntactVideo(page, data, ...counts);
+      // The same Discord message finishes it.
+      await interaction.waitForOriginal((m) => /is on YouTube/.test(m.content ?? ''), 60_000);
+      await page.close();
+      rmSync(path);
+    } finally {
+      google.upload.throttleBytesPerSec = null;
+    }
+  },
+);
