@@ -14,6 +14,9 @@ export interface TusRequestContext {
   readonly contentLength: number | undefined;
 }
 
+/** One of tus's own refusals (plain objects) as an Error with the same status and body. */
+const refusal = (e: { status_code: number; body: string }) => new RelayRefusal(e.status_code, e.body.trim());
+
 export const tusRequest = new AsyncLocalStorage<TusRequestContext>();
 
 /** Uploads expire (tus expiration) a week after their job was created, finished or not. */
@@ -38,7 +41,7 @@ export class RelayStore extends DataStore {
   private context(id: string): TusRequestContext {
     const context = tusRequest.getStore();
     // The route checked the id against the link; anything else is refused here too.
-    if (!context || context.jobId !== id) throw ERRORS.FILE_NOT_FOUND;
+    if (!context || context.jobId !== id) throw refusal(ERRORS.FILE_NOT_FOUND);
     return context;
   }
 
@@ -56,8 +59,9 @@ export class RelayStore extends DataStore {
   override async getUpload(id: string): Promise<Upload> {
     this.context(id);
     const job = await this.deps.jobs.get(id);
-    if (!job || job.source.kind !== 'browser' || job.status === 'awaiting') throw ERRORS.FILE_NOT_FOUND;
-    if (job.status === 'failed' || job.status === 'cancelled') throw ERRORS.FILE_NO_LONGER_EXISTS;
+    if (!job || job.source.kind !== 'browser' || job.status === 'awaiting')
+      throw refusal(ERRORS.FILE_NOT_FOUND);
+    if (job.status === 'failed' || job.status === 'cancelled') throw refusal(ERRORS.FILE_NO_LONGER_EXISTS);
     const offset = await this.deps.relay.offset(job).catch(() => {
       throw new RelayRefusal(503, 'YouTube did not answer; the upload continues by itself.');
     });

@@ -69,7 +69,12 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
   const origin = new URL(o.publicUrl).origin;
   const tus = new TusServer({
     path: '/u',
-    datastore: new RelayStore({ jobs: o.jobs, relay: o.relay, begin: o.begin, cancel: o.cancel }),
+    datastore: new RelayStore({
+      jobs: o.jobs,
+      relay: o.relay,
+      begin: (jobId, file) => o.begin(jobId, file),
+      cancel: (jobId, owner) => o.cancel(jobId, owner),
+    }),
     locker: new MemoryLocker(),
     maxSize: o.maxBytes,
     relativeLocation: true,

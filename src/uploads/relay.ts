@@ -199,7 +199,7 @@ export function createRelay(deps: RelayDeps) {
                 retries: entry.retries,
               }),
             ),
-          fail: (error) => finish(() => reject(error)),
+          fail: (error) => finish(() => reject(error instanceof Error ? error : new Error(String(error)))),
         };
         if (hooks.sessionUri === undefined) entry.acked = 0;
         const onAbort = () => entry.fail(new UploadError('cancelled', MESSAGES.cancelled));

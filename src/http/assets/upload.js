@@ -1,7 +1,6 @@
 // The upload page: checks the chosen file (a video by its first bytes, within the size limit), then
 // sends it with tus-js-client in fixed chunks (multiples of 256 KiB) to the bot, which relays each
 // one to YouTube. Reloading the page and choosing the same file continues where YouTube stopped.
-/* global tus */
 (function () {
   'use strict';
   const app = document.getElementById('app');
