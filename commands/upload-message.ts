@@ -1,5 +1,6 @@
-// "Upload to YouTube" on a message with a video attachment: its author gets a modal for title and
-// description, then the same upload as /upload.
+// "Upload to YouTube" on a message: its author gets a modal for title and description, then the same
+// upload as /upload — of the message's video attachment, or, when it has none, from the member's
+// browser through the upload page (any size).
 import {
   ApplicationCommandType,
   LabelBuilder,
@@ -15,6 +16,7 @@ import { UserError } from '../src/errors.ts';
 import { titleFromFilename, LIMITS } from '../src/uploads/metadata.ts';
 import { prepareUpload } from '../src/uploads/prepare.ts';
 import { prepareDeps } from './upload.ts';
+import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
 
 const NAME = 'Upload to YouTube';
 const VIDEO_EXTENSION = /\.(mp4|m4v|mov|webm|mkv|avi|flv|wmv|3gp|mpe?g|ts)$/i;
@@ -23,7 +25,8 @@ interface Draft {
   owner: string;
   guildId: string | null;
   channelId: string;
-  file: { url: string; filename: string; size: number };
+  /** Undefined: the message has no video, the file comes from the upload page. */
+  file: { url: string; filename: string; size: number } | undefined;
 }
 
 export default {
@@ -37,7 +40,6 @@ export default {
     const video = message.attachments.find(
       (a) => (a.contentType?.startsWith('video/') ?? false) || VIDEO_EXTENSION.test(a.name),
     );
-    if (!video) throw new UserError('That message has no video attachment.');
     await ctx.oauth.requireGrant(interaction.user.id);
 
     const draftId = randomBytes(9).toString('base64url');
@@ -45,24 +47,22 @@ export default {
       owner: interaction.user.id,
       guildId: interaction.guildId,
       channelId: interaction.channelId,
-      file: { url: video.url, filename: video.name, size: video.size },
+      file: video ? { url: video.url, filename: video.name, size: video.size } : undefined,
     };
+    const title = new TextInputBuilder()
+      .setCustomId('title')
+      .setStyle(TextInputStyle.Short)
+      .setMaxLength(LIMITS.title)
+      .setRequired(video !== undefined);
+    if (video) title.setValue(titleFromFilename(video.name));
+    else title.setPlaceholder('Leave empty: the name of the file you choose');
     await ctx.store.collection<Draft>('upload-draft').set(draftId, draft, 15 * 60 * 1000);
     await interaction.showModal(
       new ModalBuilder()
         .setCustomId(customId(NAME, draftId))
         .setTitle('Upload to YouTube')
         .addLabelComponents(
-          new LabelBuilder()
-            .setLabel('Title')
-            .setTextInputComponent(
-              new TextInputBuilder()
-                .setCustomId('title')
-                .setStyle(TextInputStyle.Short)
-                .setMaxLength(LIMITS.title)
-                .setRequired(true)
-                .setValue(titleFromFilename(video.name)),
-            ),
+          new LabelBuilder().setLabel('Title').setTextInputComponent(title),
           new LabelBuilder()
             .setLabel('Description')
             .setTextInputComponent(
@@ -87,7 +87,7 @@ export default {
         channelId: draft.channelId,
         file: draft.file,
         sizeLimit: undefined,
-        filename: draft.file.filename,
+        filename: draft.file?.filename ?? 'video',
         title: interaction.fields.getTextInputValue('title'),
         description: interaction.fields.getTextInputValue('description'),
       },
@@ -99,5 +99,7 @@ export default {
       token: interaction.token,
       createdAt: interaction.createdTimestamp,
     });
+    // No video on the message: the member chooses the file on their private upload page.
+    if (!draft.file) await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
   },
 } satisfies MessageCommand;

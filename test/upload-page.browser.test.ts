@@ -396,3 +396,55 @@ test(
     }
   },
 );
+
+test(
+  '"Upload to YouTube" on a message without a video: the form, then the page takes the file',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const message = {
+      id: '990000000000000111',
+      channel_id: CHANNEL,
+      author: ALICE,
+      content: 'I filmed the match, it is 2 GB',
+      attachments: [],
+      embeds: [],
+      timestamp: new Date().toISOString(),
+      type: 0,
+    };
+    const opened = await discord
+      .sendCommand({
+        type: 3,
+        name: 'Upload to YouTube',
+        user: ALICE,
+        guildId: GUILD,
+        channelId: CHANNEL,
+        targetId: message.id,
+        resolved: { messages: { [message.id]: message } },
+      })
+      .response();
+    assert.equal(opened.type, 9, 'a modal');
+    const modal = opened.data as { custom_id: string };
+    const submit = discord.sendModalSubmit({
+      customId: modal.custom_id,
+      fields: { title: '', description: 'The whole match' },
+      user: ALICE,
+      guildId: GUILD,
+      channelId: CHANNEL,
+    });
+    const reply = await submit.waitForOriginal((m) => (m.components?.length ?? 0) > 0);
+    const button = (reply.components as { components: { url?: string; label?: string }[] }[])[0]
+      ?.components[0];
+    assert.equal(button?.label, 'Choose the video');
+    const data = mp4Bytes(3 * MiB + 7, 555);
+    const path = writeFile('the match.mov', data);
+    const { page } = await openPage(button?.url ?? '');
+    await page.setInputFiles('#file', path);
+    await page.locator('#message a').waitFor({ timeout: 120_000 });
+    const video = videosOf(alice).find((v) => v.sha256 === sha256(data));
+    assert.equal(video?.snippet.title, 'the match');
+    assert.equal(video?.snippet.description, 'The whole match');
+    await page.close();
+    rmSync(path);
+  },
+);
