@@ -8,6 +8,7 @@
 // A job relays only while it holds an upload slot (`serve`, called by the runner in run.ts): a
 // PATCH that comes while the job waits for its slot waits a little, then is told to try again.
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { youtube_v3 } from '@googleapis/youtube';
 import type { Dispatcher } from 'undici';
 import {
@@ -42,6 +43,9 @@ export class RelayRefusal extends Error {
 export const NOT_A_VIDEO = (name: string) =>
   `\`${name.replace(/`/g, "'")}\` is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).`;
 
+export const IDLE_MESSAGE =
+  'Your browser stopped sending the file for an hour, so the upload was stopped. Run /upload again to send it.';
+
 export interface ServeHooks {
   sessionUri: string | undefined;
   onSession(uri: string | undefined): Promise<void>;
@@ -67,6 +71,10 @@ interface Serving {
   acked: number;
   known: boolean;
   busy: boolean;
+  /** Restarted at each chunk: a page gone for good must not hold an upload slot forever. */
+  idle: NodeJS.Timeout | undefined;
+  /** The request relaying now: a newer one cuts it off. */
+  current: { abort(): Promise<void> } | undefined;
   resentBytes: number;
   restarts: number;
   retries: number;
@@ -82,6 +90,8 @@ export interface RelayDeps {
   readonly dispatcher?: Dispatcher | undefined;
   /** How long a PATCH waits for its job's slot before the page is told to try again. */
   readonly slotWaitMs?: number | undefined;
+  /** A page that sends nothing for this long gives its slot up: the upload stops (default 1 hour). */
+  readonly idleMs?: number | undefined;
 }
 
 /** Reads at least `n` bytes (fewer only when the stream ends) and puts them back. */
@@ -157,6 +167,16 @@ export function createRelay(deps: RelayDeps) {
     return status;
   }
 
+  function idleFrom(entry: Serving): void {
+    clearTimeout(entry.idle);
+    entry.idle = setTimeout(() => {
+      if (entry.busy) return idleFrom(entry);
+      logger.info({ jobId: entry.job.id }, 'the upload page stopped sending; upload stopped');
+      entry.fail(new UploadError('source_gone', IDLE_MESSAGE));
+    }, deps.idleMs ?? 3600_000);
+    entry.idle.unref();
+  }
+
   async function acknowledge(entry: Serving, received: number): Promise<void> {
     if (received !== entry.acked) {
       entry.acked = received;
@@ -177,6 +197,7 @@ export function createRelay(deps: RelayDeps) {
           settled = true;
           serving.delete(job.id);
           hooks.signal.removeEventListener('abort', onAbort);
+          clearTimeout(entry.idle);
           action();
         };
         const entry: Serving = {
@@ -187,6 +208,8 @@ export function createRelay(deps: RelayDeps) {
           acked: job.received,
           known: hooks.sessionUri === undefined,
           busy: false,
+          idle: undefined,
+          current: undefined,
           resentBytes: 0,
           restarts: 0,
           retries: 0,
@@ -206,6 +229,7 @@ export function createRelay(deps: RelayDeps) {
         if (hooks.signal.aborted) return onAbort();
         hooks.signal.addEventListener('abort', onAbort, { once: true });
         serving.set(job.id, entry);
+        idleFrom(entry);
         wake(job.id);
         // A session from before (a restart): YouTube may have the whole file already.
         if (!entry.known) {
@@ -261,8 +285,19 @@ export function createRelay(deps: RelayDeps) {
       if (offset + length < size && length % CHUNK_UNIT !== 0) {
         throw new RelayRefusal(400, 'Chunks must be a multiple of 256 KiB.');
       }
+      // A newer request wins (as tus's locks do): the one before was given up by the page.
+      if (entry.busy) await entry.current?.abort();
       if (entry.busy) throw new RelayRefusal(423, 'Another request is sending this upload.');
       entry.busy = true;
+      let ended: () => void = () => {};
+      const over = new Promise<void>((resolve) => (ended = resolve));
+      entry.current = {
+        abort: async () => {
+          stream.destroy();
+          await Promise.race([over, sleep(10_000)]);
+        },
+      };
+      idleFrom(entry);
       let body = stream;
       try {
         if (!entry.known) await query(entry);
@@ -353,6 +388,9 @@ export function createRelay(deps: RelayDeps) {
         throw new RelayRefusal(503, 'YouTube did not answer; the upload continues by itself.');
       } finally {
         entry.busy = false;
+        entry.current = undefined;
+        ended();
+        idleFrom(entry);
       }
     },
 
