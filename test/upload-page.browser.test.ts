@@ -448,3 +448,33 @@ test(
     rmSync(path);
   },
 );
+
+test('Pause and Resume on the page, then Cancel: nothing is published', { skip }, async () => {
+  const alice = accounts['alice']!;
+  const videos = videosOf(alice).length;
+  google.upload.throttleBytesPerSec = 16 * MiB;
+  try {
+    const data = mp4Bytes(150 * MiB, 666);
+    const { interaction, url, page, path, session } = await startPageUpload('paused.mp4', data, 1);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await until(
+      async () => ((await page.locator('#message').innerText()).includes('Paused') ? true : undefined),
+      'the page to say it paused',
+    );
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await waitFor(() => (session.received >= 64 * MiB ? true : undefined), 'the upload to go on', 120_000);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await until(
+      async () => ((await page.locator('#message').innerText()).includes('Cancelled') ? true : undefined),
+      'the page to say it was cancelled',
+    );
+    const reply = await interaction.waitForOriginal((m) => /Cancelled/.test(m.content ?? ''), 60_000);
+    assert.match(reply.content ?? '', /was not published/);
+    assert.equal(videosOf(alice).length, videos, 'no video');
+    assert.equal((await fetch(url)).status, 410, 'the link is spent');
+    await page.close();
+    rmSync(path);
+  } finally {
+    google.upload.throttleBytesPerSec = null;
+  }
+});

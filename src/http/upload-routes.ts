@@ -80,7 +80,7 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
     relativeLocation: true,
     allowedOrigins: [origin],
     namingFunction: () => tusRequest.getStore()?.jobId ?? '',
-    generateUrl: (_req, { id }) => `${new URL(_req.url).pathname.replace(/\/files\/?$/, '')}/files/${id}`,
+    generateUrl: (req, { id }) => `${new URL(req.url).pathname.replace(/\/files\/?$/, '')}/files/${id}`,
     getFileIdFromRequest: (_req, last) => last,
     onResponseError: (_req, error) => {
       const known = error as { status_code?: number; body?: string };

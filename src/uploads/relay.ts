@@ -350,7 +350,10 @@ export function createRelay(deps: RelayDeps) {
       } catch (error) {
         body.resume();
         if (error instanceof RelayRefusal) throw error;
-        if (entry.hooks.signal.aborted) throw new RelayRefusal(410, 'This upload was cancelled.');
+        // Stopped by a cancel or by the bot shutting down: the page asks again (a cancelled upload is
+        // gone then, a paused one continues once the bot is back).
+        if (entry.hooks.signal.aborted)
+          throw new RelayRefusal(503, 'The upload is paused; it continues by itself.');
         if (!(error instanceof UploadError)) throw error;
         entry.known = false;
         entry.retries++;
