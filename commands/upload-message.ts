@@ -3,6 +3,7 @@
 // browser through the upload page (any size).
 import {
   ApplicationCommandType,
+  FileUploadBuilder,
   LabelBuilder,
   MessageFlags,
   ModalBuilder,
@@ -63,6 +64,24 @@ export default {
         .setTitle('Upload to YouTube')
         .addLabelComponents(
           new LabelBuilder().setLabel('Title').setTextInputComponent(title),
+          // No video on the message: a file within the member's Discord limit may come with the form;
+          // anything larger goes through the upload page, which the answer links to when none came.
+          ...(video
+            ? []
+            : [
+                new LabelBuilder()
+                  .setLabel('Video (optional)')
+                  .setDescription(
+                    'Within your Discord upload limit; leave it out to choose a file of any size on a page.',
+                  )
+                  .setFileUploadComponent(
+                    new FileUploadBuilder()
+                      .setCustomId('video')
+                      .setRequired(false)
+                      .setMinValues(0)
+                      .setMaxValues(1),
+                  ),
+              ]),
           new LabelBuilder()
             .setLabel('Description')
             .setTextInputComponent(
@@ -80,14 +99,20 @@ export default {
     const draft = draftId ? await ctx.store.collection<Draft>('upload-draft').take(draftId) : undefined;
     if (!draft) throw new UserError('This form has expired. Use "Upload to YouTube" on the message again.');
     if (draft.owner !== interaction.user.id) throw new UserError('This form belongs to someone else.');
+    // A video sent with the form (an attachment like any other, checked the same way).
+    const sent =
+      draft.file || !interaction.fields.fields.has('video')
+        ? undefined
+        : interaction.fields.getUploadedFiles('video')?.first();
+    const file = draft.file ?? (sent ? { url: sent.url, filename: sent.name, size: sent.size } : undefined);
     const job = await prepareUpload(
       {
         owner: draft.owner,
         guildId: draft.guildId,
         channelId: draft.channelId,
-        file: draft.file,
-        sizeLimit: undefined,
-        filename: draft.file?.filename ?? 'video',
+        file,
+        sizeLimit: sent ? interaction.attachmentSizeLimit : undefined,
+        filename: file?.filename ?? 'video',
         title: interaction.fields.getTextInputValue('title'),
         description: interaction.fields.getTextInputValue('description'),
       },
@@ -100,6 +125,6 @@ export default {
       createdAt: interaction.createdTimestamp,
     });
     // No video on the message: the member chooses the file on their private upload page.
-    if (!draft.file) await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
+    if (!file) await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
   },
 } satisfies MessageCommand;

@@ -478,3 +478,49 @@ test('Pause and Resume on the page, then Cancel: nothing is published', { skip }
     google.upload.throttleBytesPerSec = null;
   }
 });
+
+test(
+  '"Upload to YouTube" without a video: a file sent with the form goes up as an attachment',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const message = {
+      id: '990000000000000112',
+      channel_id: CHANNEL,
+      author: ALICE,
+      content: 'short clip coming',
+      attachments: [],
+      embeds: [],
+      timestamp: new Date().toISOString(),
+      type: 0,
+    };
+    const opened = await discord
+      .sendCommand({
+        type: 3,
+        name: 'Upload to YouTube',
+        user: ALICE,
+        guildId: GUILD,
+        channelId: CHANNEL,
+        targetId: message.id,
+        resolved: { messages: { [message.id]: message } },
+      })
+      .response();
+    const modal = opened.data as { custom_id: string; components: unknown[] };
+    assert.match(JSON.stringify(modal.components), /"type":19/, 'the form offers a file upload');
+    const data = mp4Bytes(2 * MiB, 777);
+    const file = discord.addAttachment({ filename: 'from the form.mp4', data, channelId: CHANNEL });
+    const submit = discord.sendModalSubmit({
+      customId: modal.custom_id,
+      fields: { title: '', description: 'Sent with the form' },
+      files: { video: [file] },
+      user: ALICE,
+      guildId: GUILD,
+      channelId: CHANNEL,
+    });
+    const done = await submit.waitForOriginal((m) => /is on YouTube/.test(m.content ?? ''), 60_000);
+    const video = videosOf(alice).find((v) => v.sha256 === sha256(data));
+    assert.ok(video, 'the file sent with the form is on YouTube');
+    assert.equal(video.snippet.title, 'from the form');
+    assert.match(done.content ?? '', new RegExp(video.id));
+  },
+);
