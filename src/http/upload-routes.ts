@@ -47,6 +47,9 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
 };
 
+/** The most a refused PATCH body is read to its end before the answer (one chunk and then some). */
+const DRAIN_LIMIT = CHUNK_BYTES + 16 * 1024 * 1024;
+
 const GONE = {
   unknown: {
     status: 404,
@@ -203,8 +206,17 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
    * (409 when it is not the upload's), the length (413 over what remains), 204 with Upload-Offset.
    */
   async function patch(req: IncomingMessage, res: ServerResponse, jobId: string, length: number | undefined) {
-    const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
-      if (!req.complete) req.resume();
+    const answer = async (status: number, body: string, headers: Record<string, string> = {}) => {
+      // A refusal before the body was read: read it to its end first (up to one chunk), so the
+      // client hears the answer instead of a connection reset in the middle of its sending.
+      const drain = !req.complete && !req.destroyed && (length ?? Infinity) <= DRAIN_LIMIT;
+      if (drain) {
+        req.resume();
+        await new Promise<void>((resolve) => {
+          req.once('end', resolve);
+          req.once('close', resolve);
+        });
+      } else if (!req.complete) req.resume();
       res.writeHead(status, {
         'tus-resumable': '1.0.0',
         'cache-control': 'no-store',
@@ -224,11 +236,11 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
       return answer(400, 'Upload-Offset missing');
     try {
       const offset = await o.relay.write(jobId, req, Number(offsetText), length);
-      answer(204, '', { 'upload-offset': String(offset) });
+      await answer(204, '', { 'upload-offset': String(offset) });
     } catch (error) {
       if (error instanceof RelayRefusal) return answer(error.status_code, error.body);
       o.logger.warn({ err: error }, 'upload page chunk failed');
-      answer(500, 'Something went wrong; the upload continues by itself.');
+      await answer(500, 'Something went wrong; the upload continues by itself.');
     }
   }
 
