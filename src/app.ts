@@ -116,7 +116,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const pages = pageLinks(store, jobs, config.uploads.pageLinkMs);
   const uploads = createUploads({
     relay,
-    pageLinkMs: config.uploads.pageLinkMs,
     jobs,
     oauth,
     rootUrl: config.youtubeApiUrl,

@@ -59,6 +59,4 @@ export interface UploadDeps {
   readonly onFinished?: ((job: JobRecord) => Promise<void>) | undefined;
   /** The browser source: relays the upload page's chunks (jobs whose source kind is 'browser'). */
   readonly relay?: Relay | undefined;
-  /** How long an upload page link stays valid until its transfer starts. */
-  readonly pageLinkMs?: number | undefined;
 }
