@@ -1,7 +1,9 @@
-// "Upload to YouTube" on a message with a video attachment: its author gets a modal for title and
-// description, then the same upload as /upload.
+// "Upload to YouTube" on a message: its author gets a modal for title and description, then the same
+// upload as /upload — of the message's video attachment, or, when it has none, from the member's
+// browser through the upload page (any size).
 import {
   ApplicationCommandType,
+  FileUploadBuilder,
   LabelBuilder,
   MessageFlags,
   ModalBuilder,
@@ -15,6 +17,7 @@ import { UserError } from '../src/errors.ts';
 import { titleFromFilename, LIMITS } from '../src/uploads/metadata.ts';
 import { prepareUpload } from '../src/uploads/prepare.ts';
 import { prepareDeps } from './upload.ts';
+import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
 
 const NAME = 'Upload to YouTube';
 const VIDEO_EXTENSION = /\.(mp4|m4v|mov|webm|mkv|avi|flv|wmv|3gp|mpe?g|ts)$/i;
@@ -23,7 +26,8 @@ interface Draft {
   owner: string;
   guildId: string | null;
   channelId: string;
-  file: { url: string; filename: string; size: number };
+  /** Undefined: the message has no video, the file comes from the upload page. */
+  file: { url: string; filename: string; size: number } | undefined;
 }
 
 export default {
@@ -37,7 +41,6 @@ export default {
     const video = message.attachments.find(
       (a) => (a.contentType?.startsWith('video/') ?? false) || VIDEO_EXTENSION.test(a.name),
     );
-    if (!video) throw new UserError('That message has no video attachment.');
     await ctx.oauth.requireGrant(interaction.user.id);
 
     const draftId = randomBytes(9).toString('base64url');
@@ -45,24 +48,40 @@ export default {
       owner: interaction.user.id,
       guildId: interaction.guildId,
       channelId: interaction.channelId,
-      file: { url: video.url, filename: video.name, size: video.size },
+      file: video ? { url: video.url, filename: video.name, size: video.size } : undefined,
     };
+    const title = new TextInputBuilder()
+      .setCustomId('title')
+      .setStyle(TextInputStyle.Short)
+      .setMaxLength(LIMITS.title)
+      .setRequired(video !== undefined);
+    if (video) title.setValue(titleFromFilename(video.name));
+    else title.setPlaceholder('Leave empty: the name of the file you choose');
     await ctx.store.collection<Draft>('upload-draft').set(draftId, draft, 15 * 60 * 1000);
     await interaction.showModal(
       new ModalBuilder()
         .setCustomId(customId(NAME, draftId))
         .setTitle('Upload to YouTube')
         .addLabelComponents(
-          new LabelBuilder()
-            .setLabel('Title')
-            .setTextInputComponent(
-              new TextInputBuilder()
-                .setCustomId('title')
-                .setStyle(TextInputStyle.Short)
-                .setMaxLength(LIMITS.title)
-                .setRequired(true)
-                .setValue(titleFromFilename(video.name)),
-            ),
+          new LabelBuilder().setLabel('Title').setTextInputComponent(title),
+          // No video on the message: a file within the member's Discord limit may come with the form;
+          // anything larger goes through the upload page, which the answer links to when none came.
+          ...(video
+            ? []
+            : [
+                new LabelBuilder()
+                  .setLabel('Video (optional)')
+                  .setDescription(
+                    'Within your Discord upload limit; leave it out to choose a file of any size on a page.',
+                  )
+                  .setFileUploadComponent(
+                    new FileUploadBuilder()
+                      .setCustomId('video')
+                      .setRequired(false)
+                      .setMinValues(0)
+                      .setMaxValues(1),
+                  ),
+              ]),
           new LabelBuilder()
             .setLabel('Description')
             .setTextInputComponent(
@@ -80,14 +99,20 @@ export default {
     const draft = draftId ? await ctx.store.collection<Draft>('upload-draft').take(draftId) : undefined;
     if (!draft) throw new UserError('This form has expired. Use "Upload to YouTube" on the message again.');
     if (draft.owner !== interaction.user.id) throw new UserError('This form belongs to someone else.');
+    // A video sent with the form (an attachment like any other, checked the same way).
+    const sent =
+      draft.file || !interaction.fields.fields.has('video')
+        ? undefined
+        : interaction.fields.getUploadedFiles('video')?.first();
+    const file = draft.file ?? (sent ? { url: sent.url, filename: sent.name, size: sent.size } : undefined);
     const job = await prepareUpload(
       {
         owner: draft.owner,
         guildId: draft.guildId,
         channelId: draft.channelId,
-        file: draft.file,
-        sizeLimit: undefined,
-        filename: draft.file.filename,
+        file,
+        sizeLimit: sent ? interaction.attachmentSizeLimit : undefined,
+        filename: file?.filename ?? 'video',
         title: interaction.fields.getTextInputValue('title'),
         description: interaction.fields.getTextInputValue('description'),
       },
@@ -99,5 +124,7 @@ export default {
       token: interaction.token,
       createdAt: interaction.createdTimestamp,
     });
+    // No video on the message: the member chooses the file on their private upload page.
+    if (!file) await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
   },
 } satisfies MessageCommand;

@@ -10,20 +10,20 @@ import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
 import { reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
 import { showUpload } from '../src/discord/show-upload.ts';
+import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
 
 export default {
   data: {
     name: 'upload',
-    description: 'Upload a video attachment to your YouTube channel, with a live progress message',
+    description: 'Upload a video to your YouTube channel (attach it, or send any size from your browser)',
     type: ApplicationCommandType.ChatInput,
     options: [
       {
         type: Attachment,
         name: 'file',
-        description: 'The video (MP4, MOV, WebM, MKV, AVI…)',
-        required: true,
+        description: 'The video (MP4, MOV, WebM, MKV, AVI…); leave it out to send any size from your browser',
       },
       { type: Text, name: 'title', description: 'Title (default: the file name)', max_length: LIMITS.title },
       { type: Text, name: 'description', description: 'Description (up to 5000 bytes)', max_length: 5000 },
@@ -68,7 +68,7 @@ export default {
   },
   defer: 'ephemeral',
   async execute(interaction, ctx) {
-    const file = interaction.options.getAttachment('file', true);
+    const file = interaction.options.getAttachment('file');
     const thumbnail = interaction.options.getAttachment('thumbnail');
     const account = await resolveUploadAccount(interaction, ctx);
     const reviewed = account.isServer && !account.byModerator;
@@ -84,7 +84,7 @@ export default {
         reviewed,
         guildId: interaction.guildId,
         channelId: interaction.channelId,
-        file: { url: file.url, filename: file.name, size: file.size },
+        file: file ? { url: file.url, filename: file.name, size: file.size } : undefined,
         sizeLimit: interaction.attachmentSizeLimit,
         thumbnail: thumbnail
           ? { url: thumbnail.url, filename: thumbnail.name, size: thumbnail.size }
@@ -98,16 +98,20 @@ export default {
         madeForKids: interaction.options.getBoolean('made_for_kids'),
         publishAt: interaction.options.getString('publish_at'),
         notifySubscribers: interaction.options.getBoolean('notify_subscribers'),
-        filename: file.name,
+        filename: file?.name ?? 'video',
       },
       await prepareDeps(ctx, interaction.guildId, account.isServer),
     );
     await ctx.quota.admitUpload(job); // the member's (or server's) share of today's uploads
-    await ctx.uploads.submit(job, {
+    const reply = {
       applicationId: interaction.applicationId,
       token: interaction.token,
       createdAt: interaction.createdTimestamp,
-    });
+    };
+    if (file) return ctx.uploads.submit(job, reply);
+    // No attachment: a private page on the bot's server takes the file, of any size.
+    await ctx.uploads.submit(job, reply);
+    await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
   },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true).name;

@@ -24,6 +24,9 @@ import { linkReplyText } from './discord/link-messages.ts';
 import { discordProgressSink } from './discord/progress-message.ts';
 import { jobRepository } from './uploads/records.ts';
 import { createUploads, DEFAULT_TUNING, type UploadTuning } from './uploads/jobs.ts';
+import { createRelay } from './uploads/relay.ts';
+import { pageLinks } from './uploads/page-links.ts';
+import { uploadRoutes } from './http/upload-routes.ts';
 import { createAnnouncer } from './announce/announcer.ts';
 import { discordAnnouncementPoster } from './discord/announce.ts';
 import type { Client } from 'discord.js';
@@ -107,7 +110,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     },
   });
+  // The browser source of uploads: the upload page's chunks relayed to YouTube (src/uploads/relay.ts).
+  const relay = createRelay({
+    jobs,
+    oauth,
+    rootUrl: config.youtubeApiUrl,
+    logger,
+    dispatcher: options.dispatcher,
+  });
+  const pages = pageLinks(store, jobs, config.uploads.pageLinkMs);
   const uploads = createUploads({
+    relay,
     jobs,
     oauth,
     rootUrl: config.youtubeApiUrl,
@@ -167,6 +180,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   });
   const ctx: Context = {
+    pages,
     config,
     store,
     logger,
@@ -207,6 +221,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     logger,
   });
+  Object.assign(
+    routes,
+    uploadRoutes({
+      links: pages,
+      jobs,
+      relay,
+      publicUrl: config.publicUrl,
+      maxBytes: config.uploads.maxBytes,
+      begin: (jobId, file) => uploads.begin(jobId, file),
+      cancel: (jobId, owner) => uploads.cancel(jobId, owner),
+      member: async (userId) => {
+        const user = await client.users.fetch(userId);
+        return { displayName: user.globalName ?? user.username, username: user.username };
+      },
+      logger,
+    }),
+  );
   const health = { gateway: () => gatewayStatus(client), store: () => store.ping() };
   const http = await startHttpServer(config.httpPort, health, logger, routes);
   logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');
@@ -214,6 +245,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let stopped = false;
   // A store that does not answer at start must not lose the unfinished uploads: try again until it does.
   let resumeTimer: NodeJS.Timeout | undefined;
+  let expireTimer: NodeJS.Timeout | undefined;
   const resume = async (): Promise<void> => {
     try {
       const resumed = await uploads.resume();
@@ -231,12 +263,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async start() {
       await client.login(config.discord.token);
       await resume();
+      // Upload pages never used within their hour end quietly, their reply saying so.
+      const expire = () =>
+        void uploads
+          .expireAwaiting(config.uploads.pageLinkMs)
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not expire unused upload links'));
+      expireTimer = setInterval(expire, Math.min(60_000, config.uploads.pageLinkMs / 4));
+      expireTimer.unref();
       await announcer.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       clearTimeout(resumeTimer);
+      clearInterval(expireTimer);
       await uploads.stop();
       await announcer.stop();
       await client.destroy();

@@ -63,6 +63,10 @@ export interface Config {
     readonly perMember: number;
     /** Uploads the whole bot runs at once. */
     readonly global: number;
+    /** The largest file the upload page accepts (tus Upload-Length); YouTube's own limit by default. */
+    readonly maxBytes: number;
+    /** How long an upload page link stays valid until its transfer starts. */
+    readonly pageLinkMs: number;
   };
 }
 
@@ -216,12 +220,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     }
     return value;
   };
-  let uploads = { perMember: 1, global: 3 };
+  const whole = (name: string, fallback: string, min: number, max: number): number => {
+    const text = read(name) ?? fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${text}".`);
+    }
+    return value;
+  };
+  let uploads = { perMember: 1, global: 3, maxBytes: 256 * 1024 ** 3, pageLinkMs: 3600_000 };
   let quota = { units: 10_000, inserts: 100, uploadsPerMember: 10, uploadsPerServer: 25 };
   if (need === 'all') {
     uploads = {
       perMember: count('UPLOAD_CONCURRENCY_PER_MEMBER', 100),
       global: count('UPLOAD_CONCURRENCY', 100),
+      maxBytes: whole('UPLOAD_MAX_BYTES', String(256 * 1024 ** 3), 1, 256 * 1024 ** 3),
+      pageLinkMs: whole('UPLOAD_LINK_TTL_SECONDS', '3600', 10, 7 * 24 * 3600) * 1000,
     };
     quota = {
       units: count('YOUTUBE_QUOTA_UNITS', 100_000_000),

@@ -11,6 +11,7 @@ import type { SettingsRepository } from './store/settings.ts';
 import type { Reviews } from './review/reviews.ts';
 import type { Announcer } from './announce/announcer.ts';
 import type { Dispatcher } from 'undici';
+import type { PageLinks } from './uploads/page-links.ts';
 
 export interface Context {
   readonly config: Config;
@@ -28,6 +29,8 @@ export interface Context {
   readonly reviews: Reviews;
   /** New videos announced in each server's chosen channel (status per server, a round on demand). */
   readonly announcer: Announcer;
+  /** Upload page links (the capability /upload without a file answers with). */
+  readonly pages: PageLinks;
   /** The upload queue. */
   readonly uploads: UploadService;
   /** The HTTP dispatcher for downloads (tests pass their own; undefined = undici's global one). */

@@ -367,3 +367,19 @@ test('the running bot keeps its generated key outside the data folder and logs i
   assert.equal(warning['level'], 40);
   assert.match(String(warning['msg']), /TOKEN_ENCRYPTION_KEY_FILE/);
 });
+
+test('the upload page: UPLOAD_MAX_BYTES (256 GiB) and UPLOAD_LINK_TTL_SECONDS (an hour), checked', () => {
+  const defaults = loadConfig(base());
+  assert.equal(defaults.uploads.maxBytes, 256 * 1024 ** 3);
+  assert.equal(defaults.uploads.pageLinkMs, 3600_000);
+  const set = loadConfig(base({ UPLOAD_MAX_BYTES: '1073741824', UPLOAD_LINK_TTL_SECONDS: '600' }));
+  assert.equal(set.uploads.maxBytes, 1024 ** 3);
+  assert.equal(set.uploads.pageLinkMs, 600_000);
+  assert.throws(
+    () => loadConfig(base({ UPLOAD_MAX_BYTES: '300000000000', UPLOAD_LINK_TTL_SECONDS: 'soon' })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /UPLOAD_MAX_BYTES must be a whole number from 1 to 274877906944/.test(e.problems.join('\n')) &&
+      /UPLOAD_LINK_TTL_SECONDS must be/.test(e.problems.join('\n')),
+  );
+});

@@ -413,3 +413,63 @@ export async function sendFrom(o: {
     counter.destroy();
   }
 }
+
+/**
+ * ONE streaming PUT of bytes offset..offset+length-1 (`Content-Range: bytes OFFSET-END/SIZE`): a
+ * chunk of the session, for a relay whose bytes arrive in pieces (a browser's tus PATCHes). Unless
+ * it is the last, a chunk must be a multiple of 256 KiB (YouTube's rule). `body` must yield exactly
+ * `length` bytes; a shorter one fails the PUT (UploadError 'network'), and Google keeps what it
+ * kept — ask with querySession.
+ */
+export async function sendRange(o: {
+  sessionUri: string;
+  size: number;
+  offset: number;
+  length: number;
+  body: Readable;
+  token: TokenSource;
+  dispatcher?: Dispatcher | undefined;
+  signal?: AbortSignal | undefined;
+  onSent?: ((bytesOfThisRequest: number) => void) | undefined;
+}): Promise<SessionStatus> {
+  const { body, onSent } = o;
+  if (o.offset < 0 || o.length <= 0 || o.offset + o.length > o.size) {
+    throw new RangeError(`sendRange: ${o.length} bytes at ${o.offset} of ${o.size}`);
+  }
+  let sent = 0;
+  const counter = new Transform({
+    highWaterMark: 64 * 1024,
+    transform(chunk: Buffer, _encoding, callback) {
+      sent += chunk.length;
+      if (sent > o.length) {
+        callback(new UploadError('network', MESSAGES.network));
+        return;
+      }
+      onSent?.(sent);
+      callback(null, chunk);
+    },
+  });
+  counter.on('error', () => {});
+  body.on('error', (error) => counter.destroy(error));
+  try {
+    const authorization = `Bearer ${await o.token.get()}`;
+    body.pipe(counter);
+    const res = await send(
+      o.sessionUri,
+      {
+        method: 'PUT',
+        headers: {
+          authorization,
+          'content-length': String(o.length),
+          'content-range': `bytes ${o.offset}-${o.offset + o.length - 1}/${o.size}`,
+        },
+        body: counter,
+        dispatcher: o.dispatcher,
+      },
+      o.signal,
+    );
+    return await sessionStatus(res, o.size);
+  } finally {
+    counter.destroy();
+  }
+}

@@ -60,8 +60,17 @@ export async function startHttpServer(
     // Exact paths first, then one-segment prefixes written as "GET /link/*".
     const exact = `${method} ${url.pathname}`;
     const prefix = `${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`;
-    const key = table[exact] ? exact : prefix;
+    // Then deep prefixes of any method, written as "* /u/**" (the upload page's tus endpoint).
+    const deep = Object.keys(table).find(
+      (k) => k.startsWith('* ') && k.endsWith('/**') && url.pathname.startsWith(k.slice(2, -2)),
+    );
+    const key = table[exact] ? exact : table[prefix] ? prefix : (deep ?? exact);
     const route = table[key];
+    // Uploads stream for as long as they take; every other request gets 30 s in all.
+    if (!key.startsWith('* ')) {
+      const timer = setTimeout(() => req.socket.destroy(), 30_000);
+      res.once('close', () => clearTimeout(timer));
+    }
     if (!route) {
       sendJson(res, 404, { error: 'not found' });
       return;
@@ -73,7 +82,10 @@ export async function startHttpServer(
       else res.destroy();
     });
   });
-  server.requestTimeout = 30_000;
+  // Node's own request timeout counts a whole body, so it is off: long uploads are measured by
+  // their idle time (the socket's timeout), everything else by the 30 s timer above.
+  server.requestTimeout = 0;
+  server.timeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => {

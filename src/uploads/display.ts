@@ -15,6 +15,7 @@ export function jobView(job: JobRecord, phase: Phase, extra: Partial<ProgressVie
   return {
     phase,
     filename: job.source.filename,
+    fromBrowser: job.source.kind === 'browser',
     title: job.metadata.snippet.title,
     total: job.source.size,
     sent: job.received,

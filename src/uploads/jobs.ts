@@ -7,7 +7,8 @@ import { createDisplay, jobView } from './display.ts';
 import { FINISHED, type JobRecord } from './records.ts';
 import { renderProgress } from './progress.ts';
 import { jobCare, StoreWaitInterrupted } from './patience.ts';
-import { running, runBytes, settleCancel, type Running } from './run.ts';
+import { endWithout, running, runBytes, settleCancel, type Running } from './run.ts';
+import { titleFromFilename } from './metadata.ts';
 import type { UploadDeps } from './types.ts';
 
 export { DEFAULT_TUNING } from './types.ts';
@@ -99,6 +100,10 @@ export function createUploads(deps: UploadDeps) {
     );
   }
 
+  /** Shows and saves a job outside a run (its message edited at once), riding out a store outage. */
+  const careFor = (job: JobRecord) =>
+    jobCare(job, deps, shutdown.signal, createDisplay(deps.sinkFor(job, persist(job)), 0));
+
   const tooLate = (videoId: string | undefined): CancelResult =>
     videoId ? { kind: 'too_late', videoId } : { kind: 'not_found' };
 
@@ -128,8 +133,48 @@ export function createUploads(deps: UploadDeps) {
           );
         throw error;
       }
+      if (job.status === 'awaiting') return; // a browser upload: queued once its page sends the file
       queue.push(job);
       pump();
+    },
+    /**
+     * The upload page chose the file of a job that awaited it: the size and name are recorded (the
+     * title from the name, when none was given) and the job is queued like any other. Undefined when
+     * the job awaits nothing (already started, ended or unknown).
+     */
+    async begin(jobId: string, file: { size: number; filename: string }): Promise<JobRecord | undefined> {
+      const job = await jobs.get(jobId);
+      if (!job || job.status !== 'awaiting') return undefined;
+      job.source = { ...job.source, size: file.size, filename: file.filename };
+      if (job.titleFromFile) {
+        job.metadata = {
+          ...job.metadata,
+          snippet: { ...job.metadata.snippet, title: titleFromFilename(file.filename) },
+        };
+      }
+      job.status = 'queued';
+      await jobs.save(job);
+      queue.push(job);
+      pump();
+      return job;
+    },
+    /** Browser uploads whose page never sent a file within `maxAgeMs`: ended quietly, the reply says so. */
+    async expireAwaiting(maxAgeMs: number, now = Date.now()): Promise<number> {
+      const stale = (await jobs.active()).filter(
+        (j) => j.status === 'awaiting' && now - j.createdAt > maxAgeMs,
+      );
+      for (const job of stale)
+        await endWithout(
+          job,
+          deps,
+          careFor(job),
+          'cancelled',
+          'The upload link expired before a file was chosen.',
+          [
+            'The upload link expired before a file was chosen, so nothing was uploaded. Run /upload again to get a new link.',
+          ],
+        );
+      return stale.length;
     },
     /**
      * Cancels a queued or sending job; only its owner may. Even after the last byte is sent (the
@@ -155,16 +200,14 @@ export function createUploads(deps: UploadDeps) {
         queue.splice(queue.indexOf(queued), 1);
         pump();
         // Resumed after a restart with a session: YouTube may have the whole file already.
-        const care = jobCare(
-          queued,
-          deps,
-          shutdown.signal,
-          createDisplay(deps.sinkFor(queued, persist(queued)), 0),
-        );
-        if (await settleCancel(queued, deps, care)) {
+        if (await settleCancel(queued, deps, careFor(queued))) {
           follow(queued);
           return tooLate(queued.videoId);
         }
+        return { kind: 'cancelled' };
+      }
+      if (job.status === 'awaiting') {
+        await endWithout(job, deps, careFor(job), 'cancelled', 'Cancelled by the uploader.', []);
         return { kind: 'cancelled' };
       }
       if (job.status === 'processing' && job.videoId) return tooLate(job.videoId);
@@ -181,7 +224,7 @@ export function createUploads(deps: UploadDeps) {
           'resuming upload',
         );
         if (job.status === 'processing' && job.videoId) follow(job);
-        else queue.push(job);
+        else if (job.status !== 'awaiting') queue.push(job);
       }
       pump();
       return pendingJobs.length;

@@ -25,7 +25,8 @@ export interface UploadRequest extends UploadInput {
   readonly reviewed?: boolean | undefined;
   readonly guildId: string | null;
   readonly channelId: string;
-  readonly file: AttachmentInput;
+  /** Absent: the member sends the file from the upload page (a browser source, awaiting its file). */
+  readonly file: AttachmentInput | undefined;
   /** The member's own attachment limit (`attachment_size_limit`), when the file came with the command. */
   readonly sizeLimit: number | undefined;
   readonly thumbnail?: AttachmentInput | undefined;
@@ -49,7 +50,9 @@ export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): 
   const built = buildMetadata(request, deps.defaults);
   let { metadata } = built;
 
-  const source = await checkFile(request.file, request.sizeLimit, deps, 'video');
+  const source: SourceFile = request.file
+    ? await checkFile(request.file, request.sizeLimit, deps, 'video')
+    : { kind: 'browser', url: '', filename: '', size: 0, mime: 'application/octet-stream' };
   const thumbnail = request.thumbnail
     ? await checkFile(request.thumbnail, THUMBNAIL_MAX_BYTES, deps, 'image')
     : undefined;
@@ -81,7 +84,8 @@ export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): 
     requestedPrivacy: built.requestedPrivacy,
     notifySubscribers: request.notifySubscribers ?? true,
     playlistId,
-    status: 'queued',
+    status: request.file ? 'queued' : 'awaiting',
+    ...(request.file ? {} : { titleFromFile: !request.title?.trim() }),
     session: undefined,
     received: 0,
     videoId: undefined,

@@ -18,6 +18,8 @@ export type Phase =
 export interface ProgressView {
   readonly phase: Phase;
   readonly filename: string;
+  /** The bytes come from the member's browser (the upload page), not an attachment. */
+  readonly fromBrowser?: boolean | undefined;
   readonly title: string;
   readonly total: number;
   readonly sent: number;
@@ -57,7 +59,7 @@ export function bar(fraction: number, width = 20): string {
 const escape = (text: string) => text.replace(/([*_`~|\\>[\]])/g, '\\$1');
 
 export function renderProgress(view: ProgressView): string {
-  const name = `\`${view.filename.replace(/`/g, "'")}\``;
+  const name = `\`${view.filename.replace(/`/g, "'")}\`${view.fromBrowser ? ' from your browser' : ''}`;
   const fraction = view.total > 0 ? view.sent / view.total : 0;
   const percent = Math.floor(fraction * 100);
   const meter = `\`${bar(fraction)}\` ${percent}% · ${formatBytes(view.sent)} of ${formatBytes(view.total)}`;

@@ -6,10 +6,14 @@ import { keyedSerial } from '../store/serial.ts';
 import type { VideoMetadata } from '../google/resumable.ts';
 import type { Privacy } from './metadata.ts';
 
-export type JobStatus = 'queued' | 'running' | 'processing' | 'done' | 'failed' | 'cancelled';
+/** 'awaiting': a browser upload whose page has not sent a file yet (no slot, no session). */
+export type JobStatus = 'awaiting' | 'queued' | 'running' | 'processing' | 'done' | 'failed' | 'cancelled';
 export const FINISHED: readonly JobStatus[] = ['done', 'failed', 'cancelled'];
 
 export interface SourceFile {
+  /** Where the bytes come from: a Discord attachment read by URL (the default), or a member's
+   * browser sending them over tus to the bot's upload page (`url` is empty then). */
+  readonly kind?: 'attachment' | 'browser' | undefined;
   readonly url: string;
   readonly filename: string;
   readonly size: number;
@@ -62,6 +66,8 @@ export interface JobRecord {
   guildId: string | null;
   channelId: string;
   source: SourceFile;
+  /** A browser upload without a title given: the title comes from the chosen file's name. */
+  titleFromFile?: boolean | undefined;
   thumbnail: SourceFile | undefined;
   metadata: VideoMetadata;
   requestedPrivacy: Privacy;

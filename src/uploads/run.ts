@@ -167,11 +167,46 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     const insert = { units: 0, inserts: 1 };
     // A store failure on the way (the grant, the quota count) waits for the store, then goes on from the
     // session in the record: the pipeline asks it what it holds before sending more.
+    const onSession = async (uri: string | undefined) => {
+      job.session = jobs.sealSession(job, uri);
+      job.received = 0;
+      await care.save();
+    };
+    const onAcknowledged = async (received: number) => {
+      job.received = received;
+      await care.save();
+    };
+    const beforeSession = async () => {
+      await deps.quota?.charge(insert);
+      // Recorded before the POST: from here YouTube may make a session, and the day's share stays used.
+      if (!job.sessionRequested) {
+        job.sessionRequested = true;
+        await care.save();
+      }
+    };
+    const { relay } = deps;
     const result = await care.ride(
       'upload',
       () =>
         deps.oauth.withClient(job.account, (authorized) =>
-          runUpload({
+          job.source.kind === 'browser' && relay
+            ? relay.serve(job, tokenSource(authorized), {
+                sessionUri: jobs.openSession(job),
+                onSession,
+                onAcknowledged,
+                beforeSession,
+                onProgress: (sent, finishing) => {
+                  speed.add(Date.now(), sent);
+                  void show(
+                    jobView(job, finishing ? 'finishing' : 'uploading', {
+                      sent,
+                      bytesPerSecond: speed.bytesPerSecond(),
+                    }),
+                  );
+                },
+                signal: entry.controller.signal,
+              })
+            : runUpload({
             source: {
               url: job.source.url,
               size: job.source.size,
@@ -183,23 +218,9 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
             rootUrl: deps.rootUrl,
             token: tokenSource(authorized),
             sessionUri: jobs.openSession(job),
-            onSession: async (uri) => {
-              job.session = jobs.sealSession(job, uri);
-              job.received = 0;
-              await care.save();
-            },
-            onAcknowledged: async (received) => {
-              job.received = received;
-              await care.save();
-            },
-            beforeSession: async () => {
-              await deps.quota?.charge(insert);
-              // Recorded before the POST: from here YouTube may make a session, and the day's share stays used.
-              if (!job.sessionRequested) {
-                job.sessionRequested = true;
-                await care.save();
-              }
-            },
+            onSession,
+            onAcknowledged,
+            beforeSession,
             onProgress: (p: UploadProgress) => {
               speed.add(Date.now(), p.sent);
               const phase: Phase =

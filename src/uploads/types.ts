@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import type { Quota } from '../google/quota.ts';
 import type { JobRecord, JobRepository } from './records.ts';
+import type { Relay } from './relay.ts';
 
 /** Shows an upload's progress to the member. Never throws. */
 export interface ProgressSink {
@@ -59,4 +60,6 @@ export interface UploadDeps {
    * crash midway it is called again for the same job, so it must be safe to repeat.
    */
   readonly onFinished?: ((job: JobRecord) => Promise<void>) | undefined;
+  /** The browser source: relays the upload page's chunks (jobs whose source kind is 'browser'). */
+  readonly relay?: Relay | undefined;
 }
