@@ -207,42 +207,42 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
                 signal: entry.controller.signal,
               })
             : runUpload({
-            source: {
-              url: job.source.url,
-              size: job.source.size,
-              contentType: job.source.mime,
-              allowedHosts: deps.allowedHosts,
-            },
-            metadata: job.metadata,
-            notifySubscribers: job.notifySubscribers,
-            rootUrl: deps.rootUrl,
-            token: tokenSource(authorized),
-            sessionUri: jobs.openSession(job),
-            onSession,
-            onAcknowledged,
-            beforeSession,
-            onProgress: (p: UploadProgress) => {
-              speed.add(Date.now(), p.sent);
-              const phase: Phase =
-                p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
-                  ? p.phase
-                  : 'starting';
-              void show(
-                jobView(job, phase, {
-                  sent: p.sent,
-                  bytesPerSecond: speed.bytesPerSecond(),
-                  retry:
-                    p.phase === 'retrying'
-                      ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
-                      : undefined,
-                }),
-              );
-            },
-            signal: entry.controller.signal,
-            retry: tuning.retry,
-            logger,
-            ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-          }),
+                source: {
+                  url: job.source.url,
+                  size: job.source.size,
+                  contentType: job.source.mime,
+                  allowedHosts: deps.allowedHosts,
+                },
+                metadata: job.metadata,
+                notifySubscribers: job.notifySubscribers,
+                rootUrl: deps.rootUrl,
+                token: tokenSource(authorized),
+                sessionUri: jobs.openSession(job),
+                onSession,
+                onAcknowledged,
+                beforeSession,
+                onProgress: (p: UploadProgress) => {
+                  speed.add(Date.now(), p.sent);
+                  const phase: Phase =
+                    p.phase === 'retrying' || p.phase === 'uploading' || p.phase === 'finishing'
+                      ? p.phase
+                      : 'starting';
+                  void show(
+                    jobView(job, phase, {
+                      sent: p.sent,
+                      bytesPerSecond: speed.bytesPerSecond(),
+                      retry:
+                        p.phase === 'retrying'
+                          ? { attempt: p.attempt, tries: tuning.retry.tries, inMs: p.nextRetryInMs ?? 0 }
+                          : undefined,
+                    }),
+                  );
+                },
+                signal: entry.controller.signal,
+                retry: tuning.retry,
+                logger,
+                ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+              }),
         ),
       stopWaiting,
     );
