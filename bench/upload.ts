@@ -240,6 +240,19 @@ async function child(config: ChildConfig): Promise<ChildResult> {
   const ended = () => {
     streamEnd ??= performance.now();
   };
+  // What the two engine cases (pipeline*, bot) both give runUpload: a new session, nothing persisted.
+  const engine = {
+    metadata: METADATA,
+    notifySubscribers: false,
+    rootUrl: config.apiRoot,
+    token: {
+      get: () => Promise.resolve(config.tokens.access_token),
+      refresh: () => Promise.reject(new Error('no refresh in the benchmark')),
+    },
+    sessionUri: undefined,
+    onSession: () => Promise.resolve(),
+    onAcknowledged: () => Promise.resolve(),
+  };
   switch (config.case) {
     case 'cdn-only': {
       const res = await request(config.url);
@@ -276,16 +289,7 @@ async function child(config: ChildConfig): Promise<ChildResult> {
           contentType: 'video/mp4',
           allowedHosts: [config.cdnHost],
         },
-        metadata: METADATA,
-        notifySubscribers: false,
-        rootUrl: config.apiRoot,
-        token: {
-          get: () => Promise.resolve(config.tokens.access_token),
-          refresh: () => Promise.reject(new Error('no refresh in the benchmark')),
-        },
-        sessionUri: undefined,
-        onSession: () => Promise.resolve(),
-        onAcknowledged: () => Promise.resolve(),
+        ...engine,
         onProgress: (p) => {
           if (p.sent === config.size) ended();
         },
@@ -313,16 +317,7 @@ async function child(config: ChildConfig): Promise<ChildResult> {
       const speed = new SpeedMeter();
       const result = await runUpload({
         source: { url: config.url, size: config.size, contentType, allowedHosts: [config.cdnHost] },
-        metadata: METADATA,
-        notifySubscribers: false,
-        rootUrl: config.apiRoot,
-        token: {
-          get: () => Promise.resolve(config.tokens.access_token),
-          refresh: () => Promise.reject(new Error('no refresh in the benchmark')),
-        },
-        sessionUri: undefined,
-        onSession: () => Promise.resolve(),
-        onAcknowledged: () => Promise.resolve(),
+        ...engine,
         onProgress: (p) => {
           legs.progressCalls++;
           if (p.sent === config.size) ended();

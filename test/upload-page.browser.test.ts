@@ -100,6 +100,31 @@ async function askForPage(user: FakeUser, options: { type: number; name: string;
   return { interaction, url: button?.url ?? '', content: reply.content ?? '' };
 }
 
+/** "Upload to YouTube" on a message of Alice's without a video: the interaction's first answer. */
+async function uploadToYouTubeOn(id: string, content: string) {
+  const message = {
+    id,
+    channel_id: CHANNEL,
+    author: ALICE,
+    content,
+    attachments: [],
+    embeds: [],
+    timestamp: new Date().toISOString(),
+    type: 0,
+  };
+  return discord
+    .sendCommand({
+      type: 3,
+      name: 'Upload to YouTube',
+      user: ALICE,
+      guildId: GUILD,
+      channelId: CHANNEL,
+      targetId: message.id,
+      resolved: { messages: { [message.id]: message } },
+    })
+    .response();
+}
+
 function writeFile(name: string, data: Buffer): string {
   const path = join(dir, name);
   writeFileSync(path, data);
@@ -402,27 +427,7 @@ test(
   { skip },
   async () => {
     const alice = accounts['alice']!;
-    const message = {
-      id: '990000000000000111',
-      channel_id: CHANNEL,
-      author: ALICE,
-      content: 'I filmed the match, it is 2 GB',
-      attachments: [],
-      embeds: [],
-      timestamp: new Date().toISOString(),
-      type: 0,
-    };
-    const opened = await discord
-      .sendCommand({
-        type: 3,
-        name: 'Upload to YouTube',
-        user: ALICE,
-        guildId: GUILD,
-        channelId: CHANNEL,
-        targetId: message.id,
-        resolved: { messages: { [message.id]: message } },
-      })
-      .response();
+    const opened = await uploadToYouTubeOn('990000000000000111', 'I filmed the match, it is 2 GB');
     assert.equal(opened.type, 9, 'a modal');
     const modal = opened.data as { custom_id: string };
     const submit = discord.sendModalSubmit({
@@ -484,27 +489,7 @@ test(
   { skip },
   async () => {
     const alice = accounts['alice']!;
-    const message = {
-      id: '990000000000000112',
-      channel_id: CHANNEL,
-      author: ALICE,
-      content: 'short clip coming',
-      attachments: [],
-      embeds: [],
-      timestamp: new Date().toISOString(),
-      type: 0,
-    };
-    const opened = await discord
-      .sendCommand({
-        type: 3,
-        name: 'Upload to YouTube',
-        user: ALICE,
-        guildId: GUILD,
-        channelId: CHANNEL,
-        targetId: message.id,
-        resolved: { messages: { [message.id]: message } },
-      })
-      .response();
+    const opened = await uploadToYouTubeOn('990000000000000112', 'short clip coming');
     const modal = opened.data as { custom_id: string; components: unknown[] };
     assert.match(JSON.stringify(modal.components), /"type":19/, 'the form offers a file upload');
     const data = mp4Bytes(2 * MiB, 777);

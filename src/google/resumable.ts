@@ -336,14 +336,8 @@ export async function querySession(o: {
   return sessionStatus(res, o.size);
 }
 
-/**
- * ONE streaming PUT of bytes offset..size-1 (`Content-Range: bytes OFFSET-(SIZE-1)/SIZE`), the way
- * Google recommends. `body` must yield exactly size-offset bytes; it is consumed with backpressure
- * and destroyed whatever happens. `onSent` gets the bytes of this request handed to the socket so
- * far. A failure of the body itself becomes UploadError 'network' with a Discord-side message (or
- * the body's own UploadError).
- */
-export async function sendFrom(o: {
+/** What sendFrom and sendRange are given. */
+interface SendOptions {
   sessionUri: string;
   size: number;
   offset: number;
@@ -352,7 +346,40 @@ export async function sendFrom(o: {
   dispatcher?: Dispatcher | undefined;
   signal?: AbortSignal | undefined;
   onSent?: ((bytesOfThisRequest: number) => void) | undefined;
-}): Promise<SessionStatus> {
+}
+
+/** The PUT both send: `length` bytes of `body` at o.offset (`Content-Range: bytes OFFSET-END/SIZE`). */
+async function putBytes(
+  o: SendOptions,
+  length: number,
+  authorization: string,
+  body: Readable,
+): Promise<SessionStatus> {
+  const res = await send(
+    o.sessionUri,
+    {
+      method: 'PUT',
+      headers: {
+        authorization,
+        'content-length': String(length),
+        'content-range': `bytes ${o.offset}-${o.offset + length - 1}/${o.size}`,
+      },
+      body,
+      dispatcher: o.dispatcher,
+    },
+    o.signal,
+  );
+  return sessionStatus(res, o.size);
+}
+
+/**
+ * ONE streaming PUT of bytes offset..size-1 (`Content-Range: bytes OFFSET-(SIZE-1)/SIZE`), the way
+ * Google recommends. `body` must yield exactly size-offset bytes; it is consumed with backpressure
+ * and destroyed whatever happens. `onSent` gets the bytes of this request handed to the socket so
+ * far. A failure of the body itself becomes UploadError 'network' with a Discord-side message (or
+ * the body's own UploadError).
+ */
+export async function sendFrom(o: SendOptions): Promise<SessionStatus> {
   const { body, onSent } = o;
   let sent = 0;
   let bodyError: unknown;
@@ -387,21 +414,7 @@ export async function sendFrom(o: {
       throw bodyError;
     }
     body.pipe(counter);
-    const res = await send(
-      o.sessionUri,
-      {
-        method: 'PUT',
-        headers: {
-          authorization,
-          'content-length': String(o.size - o.offset),
-          'content-range': `bytes ${o.offset}-${o.size - 1}/${o.size}`,
-        },
-        body: counter,
-        dispatcher: o.dispatcher,
-      },
-      o.signal,
-    );
-    return await sessionStatus(res, o.size);
+    return await putBytes(o, o.size - o.offset, authorization, counter);
   } catch (error) {
     if (bodyError !== undefined && o.signal?.aborted !== true) {
       throw bodyError instanceof UploadError
@@ -421,17 +434,7 @@ export async function sendFrom(o: {
  * `length` bytes; a shorter one fails the PUT (UploadError 'network'), and Google keeps what it
  * kept — ask with querySession.
  */
-export async function sendRange(o: {
-  sessionUri: string;
-  size: number;
-  offset: number;
-  length: number;
-  body: Readable;
-  token: TokenSource;
-  dispatcher?: Dispatcher | undefined;
-  signal?: AbortSignal | undefined;
-  onSent?: ((bytesOfThisRequest: number) => void) | undefined;
-}): Promise<SessionStatus> {
+export async function sendRange(o: SendOptions & { length: number }): Promise<SessionStatus> {
   const { body, onSent } = o;
   if (o.offset < 0 || o.length <= 0 || o.offset + o.length > o.size) {
     throw new RangeError(`sendRange: ${o.length} bytes at ${o.offset} of ${o.size}`);
@@ -454,21 +457,7 @@ export async function sendRange(o: {
   try {
     const authorization = `Bearer ${await o.token.get()}`;
     body.pipe(counter);
-    const res = await send(
-      o.sessionUri,
-      {
-        method: 'PUT',
-        headers: {
-          authorization,
-          'content-length': String(o.length),
-          'content-range': `bytes ${o.offset}-${o.offset + o.length - 1}/${o.size}`,
-        },
-        body: counter,
-        dispatcher: o.dispatcher,
-      },
-      o.signal,
-    );
-    return await sessionStatus(res, o.size);
+    return await putBytes(o, o.length, authorization, counter);
   } finally {
     counter.destroy();
   }
