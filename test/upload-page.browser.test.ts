@@ -399,6 +399,45 @@ test(
 );
 
 test(
+  'YouTube keeps less of a chunk than it was sent (308 with a shorter Range): the page resends from there',
+  { skip },
+  async () => {
+    const alice = accounts['alice']!;
+    const counts = [sessionsOf(alice).length, videosOf(alice).length] as const;
+    const kept = 1 * MiB;
+    try {
+      // One chunk of 3 MiB + 7 bytes; YouTube answers its PUT 308 with `Range: bytes=0-1048575`.
+      google.fail(PUT, { keepBytes: kept });
+      const data = mp4Bytes(3 * MiB + 7, 888);
+      const path = writeFile('kept less.mp4', data);
+      const { url } = await askForPage(ALICE);
+      const { page } = await openPage(url);
+      await page.setInputFiles('#file', path);
+      await expectOneIntactVideo(page, data, ...counts);
+      const session = sessionsOf(alice).at(-1)!;
+      const puts = google.requests.filter(
+        (r) => r.method === 'PUT' && r.query.get('upload_id') === session.id,
+      );
+      assert.ok(
+        puts.some((r) => r.status === 308 && r.bytes === data.length),
+        'the whole chunk was sent and answered 308',
+      );
+      // The rest was sent from YouTube's offset, not from zero and not from the page's own count.
+      assert.equal(puts.at(-1)?.bytes, data.length - kept, 'the next PUT starts where YouTube stopped');
+      assert.equal(
+        puts.reduce((sum, r) => sum + r.bytes, 0),
+        2 * data.length - kept,
+        'only what YouTube did not keep was sent again',
+      );
+      await page.close();
+      rmSync(path);
+    } finally {
+      google.clearFaults();
+    }
+  },
+);
+
+test(
   'SIGKILL of the bot mid-transfer, restart: the page continues by itself to one intact video',
   { skip },
   async () => {

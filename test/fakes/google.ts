@@ -415,7 +415,9 @@ export class FakeGoogle {
   /**
    * The next `times` requests matching `match` fail: with a status (Google's error JSON, reason/message defaulting
    * per status, e.g. 503 backendError), by dropping the connection after N request-body bytes (a resumable session
-   * keeps what arrived, rounded down to upload.storeGranularity), after a delay (then handled normally), or
+   * keeps what arrived, rounded down to upload.storeGranularity), by keeping fewer bytes of a resumable data PUT
+   * received whole ({ keepBytes }: that many of it, rounded down to 256 KiB, answered 308 with the shorter Range —
+   * the client must send the rest again), after a delay (then handled normally), or
    * handled at once with the answer held back for `holdAnswerMs` (the change is made; the client hears of it late).
    */
   fail(match: FailMatch, action: FailAction, times = 1): void {
@@ -495,7 +497,7 @@ export class FakeGoogle {
     res.on('finish', () => {
       record.status = res.statusCode;
     });
-    const ctx: RequestContext = { url, record, dropAfterBytes: null };
+    const ctx: RequestContext = { url, record, dropAfterBytes: null, keepBytes: null };
     this.state.releaseScheduled();
     try {
       const action = this.takeFault(method, url);
@@ -510,6 +512,8 @@ export class FakeGoogle {
             return;
           }
           ctx.dropAfterBytes = action.dropAfterBytes;
+        } else if ('keepBytes' in action) {
+          ctx.keepBytes = Math.max(0, action.keepBytes);
         } else {
           discardBody(req);
           this.sendInjected(res, url.pathname, action);

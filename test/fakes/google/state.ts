@@ -143,6 +143,11 @@ export interface RequestContext {
   record: RequestRecord;
   /** Set by an injected { dropAfterBytes } fault: destroy the socket once this many body bytes were read. */
   dropAfterBytes: number | null;
+  /**
+   * Set by an injected { keepBytes } fault: a resumable data PUT received whole keeps only this many of its bytes
+   * (rounded down to the 256 KiB unit) and is answered 308 with the shorter Range, as YouTube may do.
+   */
+  keepBytes: number | null;
 }
 
 /**

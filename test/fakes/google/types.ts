@@ -213,6 +213,7 @@ export interface FailMatch {
 export type FailAction =
   | { status: number; reason?: string; message?: string; headers?: Record<string, string> }
   | { dropAfterBytes: number }
+  | { keepBytes: number }
   | { delayMs: number }
   | { holdAnswerMs: number };
 

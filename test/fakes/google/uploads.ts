@@ -459,6 +459,13 @@ export class Uploads {
       throw new ApiError(400, 'badRequest', 'The request body does not match its Content-Range.');
     }
     if (s.total === null && expected === null) s.total = start + n; // whole body without any size: it is the file
+    const keep = ctx.keepBytes;
+    if (keep !== null && keep < n) {
+      // YouTube may keep fewer bytes of a chunk than it was sent: its 308's Range says how many; the rest is resent.
+      s.received = start + Math.floor(keep / CHUNK_UNIT) * CHUNK_UNIT;
+      await truncate(s.filePath, s.received);
+      return this.send308(res, s);
+    }
     if (s.total !== null && start + n === s.total) {
       s.received = s.total;
       return this.sendFinal(res, await this.finish(s), s);
