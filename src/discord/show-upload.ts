@@ -3,7 +3,7 @@
 // sees — the one private place left once the interaction token is gone and the DM is closed.
 import { escapeMarkdown, MessageFlags, type ButtonInteraction } from 'discord.js';
 import type { Context } from '../context.ts';
-import { jobRepository, type JobRecord } from '../uploads/records.ts';
+import type { JobRecord } from '../uploads/records.ts';
 import { formatBytes } from '../uploads/progress.ts';
 import { cancelButton } from './progress-message.ts';
 
@@ -51,7 +51,7 @@ export async function showUpload(
   ctx: Context,
   jobId: string | undefined,
 ): Promise<void> {
-  const job = jobId ? await jobRepository(ctx.store, ctx.config.tokenEncryptionKey).get(jobId) : undefined;
+  const job = jobId ? await ctx.uploads.get(jobId) : undefined;
   const mine = job !== undefined && job.owner === interaction.user.id;
   const content = !job
     ? 'This upload is no longer known to the bot.'
