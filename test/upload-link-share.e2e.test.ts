@@ -7,6 +7,7 @@ import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { freePort } from './support/bot.ts';
 import { linkMember } from './support/link.ts';
+import { waitFor } from './fakes/http.ts';
 
 const GUILD = '800000000000000121';
 const CHANNEL = '900000000000000121';
@@ -66,6 +67,13 @@ test('an upload link that expires unused gives its daily upload back', async () 
   assert.match(refused.content, /^You have started 1 uploads today/);
   assert.equal(refused.label, undefined, 'no link');
   await first.interaction.waitForOriginal((m) => /link expired/i.test(m.content ?? ''), 60_000);
+  // The message comes first, then the record and the share given back; the end is logged after both.
+  await waitFor(
+    () =>
+      bot.logs.some((l) => l['msg'] === 'upload finished' && l['status'] === 'cancelled') ? true : undefined,
+    'the expired upload to be ended and its share given back',
+    20_000,
+  );
   // Nothing reached YouTube, so the upload is hers again: a new link.
   const again = await askForPage();
   assert.equal(again.label, 'Choose the video', `a new link after the expiry, not: ${again.content}`);
