@@ -13,6 +13,11 @@ import {
   Client,
   DiscordAPIError,
   Events,
+  FileUploadBuilder,
+  LabelBuilder,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
   GatewayIntentBits,
   MessageFlags,
   REST,
@@ -357,6 +362,131 @@ test('a modal file upload is read with fields.getUploadedFiles', async () => {
   });
   fake.sendModalSubmit({ customId: 'upload', fields: {}, files: { video: [file] } });
   await done;
+});
+
+/** A modal with a title and a Label-wrapped File Upload for one video, as the bot builds it. */
+function fileModal(upload: Partial<{ required: boolean; minValues: number; maxValues: number }> = {}) {
+  const file = new FileUploadBuilder()
+    .setCustomId('video')
+    .setMinValues(upload.minValues ?? 1)
+    .setMaxValues(upload.maxValues ?? 1)
+    .setFileTypes('video');
+  if (upload.required !== undefined) file.setRequired(upload.required);
+  return new ModalBuilder()
+    .setCustomId('attach')
+    .setTitle('Attach a video')
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel('Title')
+        .setTextInputComponent(
+          new TextInputBuilder().setCustomId('title').setStyle(TextInputStyle.Short).setRequired(false),
+        ),
+      new LabelBuilder().setLabel('Video').setFileUploadComponent(file),
+    );
+}
+
+/** Opens `modal` from a slash command, as the bot would. */
+async function openModal(modal: ModalBuilder, limit?: number) {
+  const shown = handleNext(async (i) => {
+    assert.ok(i.isChatInputCommand());
+    await i.showModal(modal);
+  });
+  const opened = fake.sendCommand({ name: 'upload', user: MEMBER, attachmentSizeLimit: limit });
+  await shown;
+  assert.equal((await opened.response()).type, 9);
+  return opened;
+}
+
+test('a modal File Upload: the submit carries the picked file as values and resolved attachments on the CDN', async () => {
+  const opened = await openModal(fileModal());
+  const data = Buffer.from('not really a video, but named like one');
+  const received = handleNext(async (i) => {
+    assert.ok(i.isModalSubmit());
+    assert.equal(i.attachmentSizeLimit, 10 * 1024 * 1024);
+    assert.equal(i.fields.getTextInputValue('title'), '');
+    const files = i.fields.getUploadedFiles('video', true);
+    assert.equal(files.size, 1);
+    await i.deferReply({ flags: MessageFlags.Ephemeral });
+    return files.first();
+  });
+  const submit = fake.submitModal(opened, { files: { video: [{ filename: 'clip.MOV', data }] } });
+  const file = await received;
+  assert.equal(file?.name, 'clip.MOV');
+  assert.equal(file?.size, data.length);
+  assert.match(file?.url ?? '', /\/ephemeral-attachments\/\d+\/\d+\/clip\.MOV\?ex=/);
+  const fetched = await request(file?.url ?? '');
+  assert.equal(fetched.statusCode, 200);
+  assert.deepEqual(Buffer.from(await fetched.body.arrayBuffer()), data);
+  const raw = (submit.payload['data'] as { components: { type: number; component: { type: number } }[] })
+    .components;
+  assert.deepEqual(
+    raw.map((c) => [c.type, c.component.type]),
+    [
+      [18, 4],
+      [18, 19],
+    ],
+    'every component of the modal, each in its Label',
+  );
+});
+
+test('a modal File Upload left empty when optional: values is empty, getUploadedFiles gives nothing', async () => {
+  const opened = await openModal(fileModal({ required: false, minValues: 0 }));
+  const received = handleNext(async (i) => {
+    assert.ok(i.isModalSubmit());
+    await i.deferReply({ flags: MessageFlags.Ephemeral });
+    return i.fields.getField('video');
+  });
+  fake.submitModal(opened, { fields: { title: 'x' } });
+  const field = (await received) as { values?: string[] };
+  assert.deepEqual(field.values, []);
+});
+
+test('Discord refuses what its client would not submit: too many files, over the limit, wrong type, missing', async () => {
+  const opened = await openModal(fileModal(), 5 * 1024 * 1024);
+  const video = (name: string, size: number) => ({ filename: name, data: Buffer.alloc(size) });
+  assert.throws(
+    () => fake.submitModal(opened, { files: { video: [video('a.mp4', 10), video('b.mp4', 10)] } }),
+    /takes at most 1 file/,
+  );
+  assert.throws(
+    () => fake.submitModal(opened, { files: { video: [video('big.mp4', 5 * 1024 * 1024 + 1)] } }),
+    /over the member's upload limit/,
+  );
+  assert.throws(() => fake.submitModal(opened, { files: { video: [video('notes.txt', 10)] } }), /file types/);
+  assert.throws(() => fake.submitModal(opened, {}), /needs at least 1 file/);
+  assert.throws(() => fake.submitModal(opened, { fields: { nope: 'x' } }), /no component "nope"/);
+});
+
+test('a modal payload Discord refuses: a File Upload outside a Label, required with min_values 0', async () => {
+  for (const [components, field] of [
+    [[{ type: 1, components: [{ type: 19, custom_id: 'video' }] }], 'components'],
+    [
+      [{ type: 18, label: 'Video', component: { type: 19, custom_id: 'video', min_values: 0 } }],
+      'min_values',
+    ],
+    [
+      [{ type: 18, label: 'Video', component: { type: 19, custom_id: 'v', min_values: 2, max_values: 1 } }],
+      'min_values',
+    ],
+    [
+      [{ type: 18, label: 'Video', component: { type: 19, custom_id: 'v', file_types: ['movies'] } }],
+      'file_types',
+    ],
+  ] as const) {
+    const failed = handleNext(async (i) => {
+      assert.ok(i.isChatInputCommand());
+      return apiError(
+        client.rest.post(`/interactions/${i.id}/${i.token}/callback`, {
+          body: { type: 9, data: { custom_id: 'm', title: 'Modal', components } },
+          auth: false,
+        }),
+      );
+    });
+    fake.sendCommand({ name: 'upload', user: MEMBER });
+    const error = await failed;
+    assert.equal(error.code, 50035);
+    assert.match(JSON.stringify(error.rawError), new RegExp(field));
+  }
 });
 
 test('a message context menu command resolves the target message', async () => {

@@ -22,6 +22,7 @@ import type {
   InjectedResponse,
   InteractionCallback,
   InteractionHandle,
+  ModalFillOptions,
   ModalSubmitOptions,
   RecordedCall,
   StartOptions,
@@ -332,9 +333,21 @@ export class FakeDiscord {
     return new Handle(this.interactions.component(opts), this.store);
   }
 
-  /** Dispatches a MODAL_SUBMIT interaction with text input values (and optional file uploads). */
+  /** Dispatches a MODAL_SUBMIT built from what the test gives, unchecked against any modal the bot showed
+   * (a payload Discord would not send is possible: use submitModal for what a member can submit). */
   sendModalSubmit(opts: ModalSubmitOptions): InteractionHandle {
     return new Handle(this.interactions.modal(opts), this.store);
+  }
+
+  /**
+   * The member fills in and submits the modal the bot opened in answer to `opened` (a command, button or
+   * modal handle), checked as Discord checks it (required fields, file counts, the member's upload limit,
+   * `file_types`); throws where Discord's client would not let the member submit.
+   */
+  submitModal(opened: InteractionHandle, fill: ModalFillOptions = {}): InteractionHandle {
+    const opener = this.interactions.byId.get(opened.id);
+    if (!opener) throw new Error(`FakeDiscord: unknown interaction ${opened.id}`);
+    return new Handle(this.interactions.submitModal(opener, fill), this.store);
   }
 
   /** Messages of the bot in a channel (channel sends and non-ephemeral interaction responses), oldest first. */

@@ -97,9 +97,11 @@ export class Cdn {
     const channelId = options.channelId ?? this.defaultChannelId;
     const issued = Math.floor(this.now() / 1000);
     const expires = Math.floor((this.now() + (options.expiresInMs ?? DAY_MS)) / 1000);
-    const path = `/attachments/${channelId}/${id}/${encodeURIComponent(options.filename)}`;
+    const canonical = `/attachments/${channelId}/${id}/${encodeURIComponent(options.filename)}`;
+    // Ephemeral attachments (slash-command options, modal uploads) live under /ephemeral-attachments/.
+    const path = options.ephemeral ? `/ephemeral-${canonical.slice(1)}` : canonical;
     const query = `ex=${expires.toString(16)}&is=${issued.toString(16)}`;
-    const hm = this.sign(path, query);
+    const hm = this.sign(canonical, query);
     const attachment: FakeAttachment = {
       id,
       filename: options.filename,

@@ -15,6 +15,7 @@ import type {
   FakeMessage,
   FakeUser,
   InteractionCallback,
+  ModalFillOptions,
   ModalSubmitOptions,
 } from './types.ts';
 import {
@@ -26,7 +27,7 @@ import {
   type Reply,
   type UploadedFile,
 } from './util.ts';
-import { validateMessage } from './validate.ts';
+import { matchesFileTypes, validateMessage, validateModal } from './validate.ts';
 
 export interface InteractionState {
   id: string;
@@ -42,6 +43,10 @@ export interface InteractionState {
   /** The message the component (or the component that opened the modal) was on. */
   componentMessageId?: string;
   payload: Record<string, unknown>;
+  /** The member's own upload limit (`attachment_size_limit`). */
+  attachmentSizeLimit: number;
+  /** The modal this interaction answered with (callback 9), as the bot sent it. */
+  modal?: Record<string, unknown>;
   callback?: InteractionCallback;
   originalId?: string;
   followupIds: string[];
@@ -54,6 +59,8 @@ interface BaseOptions {
   locale?: string | undefined;
   memberPermissions?: string | undefined;
   appPermissions?: string | undefined;
+  /** The member's upload limit in bytes (default 10 MiB; Nitro and boosts raise it). */
+  attachmentSizeLimit?: number | undefined;
 }
 
 const EPHEMERAL = 64;
@@ -119,7 +126,7 @@ export class Interactions {
       entitlements: [],
       authorizing_integration_owners: { '0': guildId ?? '0' },
       context: guildId === null ? 1 : 0,
-      attachment_size_limit: ATTACHMENT_SIZE_LIMIT,
+      attachment_size_limit: opts.attachmentSizeLimit ?? ATTACHMENT_SIZE_LIMIT,
     };
     if (guild) {
       const permissions = opts.memberPermissions ?? store.permissionsOf(guild, user.id).toString();
@@ -142,6 +149,7 @@ export class Interactions {
       channelId: channel.id,
       user,
       payload,
+      attachmentSizeLimit: opts.attachmentSizeLimit ?? ATTACHMENT_SIZE_LIMIT,
       followupIds: [],
     };
   }
@@ -324,6 +332,115 @@ export class Interactions {
     return this.dispatch(state);
   }
 
+  /**
+   * The member fills in and submits the modal the bot answered `opener` with, checked the way Discord's
+   * client and API check it: required inputs filled, a File Upload's count within min/max_values, each
+   * file within the member's upload limit and its `file_types`. Picked files are stored on the CDN as
+   * ephemeral attachments; the submit carries every component of the modal, in order, with its value(s),
+   * and the files in `data.resolved.attachments`. A modal Discord would not submit throws.
+   */
+  submitModal(opener: InteractionState, fill: ModalFillOptions): InteractionState {
+    const modal = opener.modal;
+    if (!modal) throw new Error(`FakeDiscord: interaction ${opener.id} was not answered with a modal`);
+    const refuse = (why: string): never => {
+      throw new Error(`FakeDiscord: Discord does not submit this modal: ${why}`);
+    };
+    const limit = fill.attachmentSizeLimit ?? opener.attachmentSizeLimit;
+    const state = this.base(5, {
+      user: opener.user,
+      guildId: opener.guildId,
+      channelId: opener.channelId,
+      attachmentSizeLimit: limit,
+      locale: typeof opener.payload['locale'] === 'string' ? opener.payload['locale'] : undefined,
+    });
+    let n = 0;
+    const nextId = (component: Record<string, unknown>) =>
+      typeof component['id'] === 'number' ? (n = Math.max(n, component['id'])) : ++n;
+    const resolved: Record<string, Record<string, unknown>> = {};
+    const answer = (child: Record<string, unknown>): Record<string, unknown> => {
+      const customId = String(child['custom_id']);
+      const id = nextId(child);
+      const required = child['required'] !== false;
+      if (child['type'] === 4) {
+        const value = fill.fields?.[customId] ?? '';
+        const length = [...value].length;
+        const min = typeof child['min_length'] === 'number' ? child['min_length'] : 0;
+        const max = typeof child['max_length'] === 'number' ? child['max_length'] : 4000;
+        if (required && length === 0) refuse(`the text input "${customId}" is required`);
+        if (length > 0 && (length < min || length > max))
+          refuse(`the text input "${customId}" takes ${min} to ${max} characters`);
+        return { type: 4, id, custom_id: customId, value };
+      }
+      if (child['type'] === 19) {
+        const picked = fill.files?.[customId] ?? [];
+        const min = typeof child['min_values'] === 'number' ? child['min_values'] : 1;
+        const max = typeof child['max_values'] === 'number' ? child['max_values'] : 1;
+        if (picked.length > max) refuse(`the file upload "${customId}" takes at most ${max} file(s)`);
+        if ((required || picked.length > 0) && picked.length < min)
+          refuse(`the file upload "${customId}" needs at least ${min} file(s)`);
+        const types = Array.isArray(child['file_types']) ? (child['file_types'] as string[]) : undefined;
+        for (const file of picked) {
+          if (file.data.length > limit)
+            refuse(
+              `${file.filename} (${file.data.length} bytes) is over the member's upload limit of ${limit}`,
+            );
+          if (!matchesFileTypes(file.filename, types))
+            refuse(`${file.filename} is not one of the file types ${JSON.stringify(types)}`);
+        }
+        const attachments = picked.map((file) =>
+          this.store.cdn.add({
+            filename: file.filename,
+            data: file.data,
+            contentType: file.contentType,
+            channelId: state.channelId,
+            ephemeral: true,
+          }),
+        );
+        for (const a of attachments) (resolved['attachments'] ??= {})[a.id] = a;
+        return { type: 19, id, custom_id: customId, values: attachments.map((a) => a.id) };
+      }
+      return refuse(`the fake does not fill components of type ${String(child['type'])}`);
+    };
+    const tops = modal['components'] as Record<string, unknown>[];
+    const ids = new Set(
+      tops.flatMap((top) =>
+        [top['component'], ...(Array.isArray(top['components']) ? top['components'] : [])].map((c) =>
+          isRecord(c) ? c['custom_id'] : undefined,
+        ),
+      ),
+    );
+    for (const key of [...Object.keys(fill.fields ?? {}), ...Object.keys(fill.files ?? {})])
+      if (!ids.has(key)) throw new Error(`FakeDiscord: the modal has no component "${key}"`);
+    const components = tops.map((top) => {
+      if (top['type'] === 18) {
+        const id = nextId(top);
+        return { type: 18, id, component: answer(top['component'] as Record<string, unknown>) };
+      }
+      if (top['type'] === 1) {
+        const id = nextId(top);
+        return {
+          type: 1,
+          id,
+          components: [answer((top['components'] as Record<string, unknown>[])[0] ?? {})],
+        };
+      }
+      return { type: top['type'], id: nextId(top) };
+    });
+    const data: Record<string, unknown> = { custom_id: modal['custom_id'], components };
+    if (Object.keys(resolved).length > 0) data['resolved'] = resolved;
+    state.payload['data'] = data;
+    // Opened from a button: the submit carries that message (update/deferUpdate edit it).
+    const from =
+      opener.componentMessageId === undefined
+        ? undefined
+        : this.store.messages.get(opener.componentMessageId);
+    if (from && !from.deleted) {
+      state.payload['message'] = this.store.apiMessage(from);
+      state.componentMessageId = from.msg.id;
+    }
+    return this.dispatch(state);
+  }
+
   private dispatch(state: InteractionState): InteractionState {
     this.byId.set(state.id, state);
     this.byToken.set(state.token, state);
@@ -461,32 +578,9 @@ export class Interactions {
         break;
       }
       case 9: {
-        const errors: FieldError[] = [];
-        const customId = data['custom_id'];
-        const title = data['title'];
-        const components = Array.isArray(data['components']) ? (data['components'] as unknown[]) : [];
-        if (typeof customId !== 'string' || customId.length < 1 || customId.length > 100) {
-          errors.push({
-            path: ['data', 'custom_id'],
-            code: 'BASE_TYPE_BAD_LENGTH',
-            message: 'Must be between 1 and 100 in length.',
-          });
-        }
-        if (typeof title !== 'string' || title.length < 1 || title.length > 45) {
-          errors.push({
-            path: ['data', 'title'],
-            code: 'BASE_TYPE_BAD_LENGTH',
-            message: 'Must be between 1 and 45 in length.',
-          });
-        }
-        if (components.length < 1 || components.length > 5) {
-          errors.push({
-            path: ['data', 'components'],
-            code: 'BASE_TYPE_BAD_LENGTH',
-            message: 'Must be between 1 and 5 in length.',
-          });
-        }
-        if (errors.length > 0) return invalidFormBody(errors);
+        const bad = validateModal(data);
+        if (bad) return bad;
+        it.modal = data;
         break;
       }
     }

@@ -230,6 +230,8 @@ export interface CommandOptions {
   locale?: string | undefined;
   /** Overrides app_permissions (decimal string). */
   appPermissions?: string | undefined;
+  /** The member's upload limit in bytes (`attachment_size_limit`; default 10 MiB). */
+  attachmentSizeLimit?: number | undefined;
 }
 
 /** The message a component was on (looked up among the bot's messages; a stub is made if unknown). */
@@ -251,6 +253,8 @@ export interface ButtonOptions {
   componentType?: number | undefined;
   /** Selected values for select menus. */
   values?: string[] | undefined;
+  /** The member's upload limit in bytes (`attachment_size_limit`; default 10 MiB). */
+  attachmentSizeLimit?: number | undefined;
 }
 
 export interface ModalSubmitOptions {
@@ -266,6 +270,16 @@ export interface ModalSubmitOptions {
   message?: ComponentMessageRef | undefined;
   /** Send text inputs inside action rows (type 1), the pre-Label shape, instead of Labels (type 18). */
   legacyActionRows?: boolean | undefined;
+}
+
+/** What a member fills into a modal the bot showed (FakeDiscord.submitModal). */
+export interface ModalFillOptions {
+  /** Text input values by custom_id (left out: empty). */
+  fields?: Record<string, string> | undefined;
+  /** The files the member picks, by File Upload custom_id: stored on the CDN as ephemeral attachments. */
+  files?: Record<string, { filename: string; data: Buffer; contentType?: string | undefined }[]> | undefined;
+  /** The member's upload limit at submit time (default: the one the opening interaction carried). */
+  attachmentSizeLimit?: number | undefined;
 }
 
 /** Fault injection: the next matching request(s) get this answer instead of the normal one. */

@@ -330,3 +330,166 @@ export function validateCommand(command: Record<string, unknown>): FieldError[] 
   }
   return errors;
 }
+
+/** Components a Label may wrap (text input, the selects, file upload, radio/checkbox group, checkbox). */
+const LABEL_CHILDREN = new Set([3, 4, 5, 6, 7, 8, 19, 21, 22, 23]);
+/** File type groups of File Upload `file_types` (Discord's reference, "File Type Filtering"). */
+export const FILE_TYPE_GROUPS: Record<string, readonly string[]> = {
+  image: ['.png', '.gif', '.jpg', '.jpeg', '.jfif', '.webp', '.avif'],
+  video: ['.mp4', '.mov', '.qt', '.webm'],
+  audio: ['.mp3', '.m4a', '.wav', '.ogg', '.opus', '.flac'],
+};
+
+function checkInteractive(
+  child: Record<string, unknown>,
+  path: FieldError['path'],
+  ids: Set<string>,
+  errors: FieldError[],
+): void {
+  const id = child['custom_id'];
+  if (typeof id !== 'string') errors.push(required([...path, 'custom_id']));
+  else if (strLen(id) < 1 || strLen(id) > 100) errors.push(badLength([...path, 'custom_id'], 1, 100));
+  else if (ids.has(id))
+    errors.push({
+      path: [...path, 'custom_id'],
+      code: 'COMPONENT_CUSTOM_ID_DUPLICATED',
+      message: 'Component custom id cannot be duplicated',
+    });
+  else ids.add(id);
+}
+
+/** File Upload (type 19): values 0–10, `min_values` ≥ 1 unless `required` is false, ≤ 10 file types. */
+function checkFileUpload(
+  child: Record<string, unknown>,
+  path: FieldError['path'],
+  errors: FieldError[],
+): void {
+  const int = (key: string, min: number, max: number): number | undefined => {
+    const value = child[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      errors.push({ path: [...path, key], code: 'NUMBER_TYPE_COERCE', message: 'Value is not int.' });
+      return undefined;
+    }
+    if (value < min)
+      errors.push({
+        path: [...path, key],
+        code: 'NUMBER_TYPE_MIN',
+        message: `int value should be greater than or equal to ${min}.`,
+      });
+    if (value > max)
+      errors.push({
+        path: [...path, key],
+        code: 'NUMBER_TYPE_MAX',
+        message: `int value should be less than or equal to ${max}.`,
+      });
+    return value;
+  };
+  const min = int('min_values', 0, 10);
+  const max = int('max_values', 1, 10);
+  if (min !== undefined && max !== undefined && min > max)
+    errors.push({
+      path: [...path, 'min_values'],
+      code: 'COMPONENT_MIN_VALUES_GREATER_THAN_MAX',
+      message: 'min_values must be less than or equal to max_values',
+    });
+  const requiredField = child['required'];
+  if (requiredField !== undefined && typeof requiredField !== 'boolean')
+    errors.push({
+      path: [...path, 'required'],
+      code: 'BASE_TYPE_BOOLEAN',
+      message: 'Must be either true or false.',
+    });
+  if (requiredField !== false && min === 0)
+    errors.push({
+      path: [...path, 'min_values'],
+      code: 'NUMBER_TYPE_MIN',
+      message: 'min_values must be at least 1 when the component is required.',
+    });
+  const types = child['file_types'];
+  if (types !== undefined && types !== null) {
+    if (!Array.isArray(types))
+      errors.push({ path: [...path, 'file_types'], code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' });
+    else {
+      if (types.length > 10) errors.push(maxLength([...path, 'file_types'], 10));
+      types.forEach((type: unknown, i) => {
+        if (typeof type !== 'string' || !(type in FILE_TYPE_GROUPS || /^\.[A-Za-z0-9]{1,16}$/.test(type)))
+          errors.push({
+            path: [...path, 'file_types', i],
+            code: 'FILE_TYPE_INVALID',
+            message: 'Must be image, video, audio or a dot-prefixed file extension.',
+          });
+      });
+    }
+  }
+}
+
+/**
+ * A modal (interaction callback 9): custom_id 1–100, title 1–45, 1–5 top-level components. Each is a
+ * Label (label ≤ 45, description ≤ 100) wrapping one modal component, a Text Display, or the legacy
+ * action row holding one text input. A File Upload only lives inside a Label. Custom ids are unique.
+ */
+export function validateModal(data: Record<string, unknown>): Reply | undefined {
+  const errors: FieldError[] = [];
+  const customId = data['custom_id'];
+  const title = data['title'];
+  const components = Array.isArray(data['components']) ? (data['components'] as unknown[]) : [];
+  if (typeof customId !== 'string' || strLen(customId) < 1 || strLen(customId) > 100)
+    errors.push(badLength(['data', 'custom_id'], 1, 100));
+  if (typeof title !== 'string' || strLen(title) < 1 || strLen(title) > 45)
+    errors.push(badLength(['data', 'title'], 1, 45));
+  if (components.length < 1 || components.length > 5) errors.push(badLength(['data', 'components'], 1, 5));
+  const ids = new Set<string>();
+  components.forEach((top: unknown, i) => {
+    const path = ['data', 'components', i];
+    if (!isRecord(top)) return;
+    if (top['type'] === 18) {
+      const label = top['label'];
+      if (typeof label !== 'string' || strLen(label) < 1 || strLen(label) > 45)
+        errors.push(badLength([...path, 'label'], 1, 45));
+      if (strLen(top['description']) > 100) errors.push(maxLength([...path, 'description'], 100));
+      const child = top['component'];
+      if (!isRecord(child)) {
+        errors.push(required([...path, 'component']));
+        return;
+      }
+      if (typeof child['type'] !== 'number' || !LABEL_CHILDREN.has(child['type'])) {
+        errors.push({
+          path: [...path, 'component', 'type'],
+          code: 'UNION_TYPE_CHOICES',
+          message: `Value of field "type" must be one of (${[...LABEL_CHILDREN].join(', ')}).`,
+        });
+        return;
+      }
+      checkInteractive(child, [...path, 'component'], ids, errors);
+      if (child['type'] === 19) checkFileUpload(child, [...path, 'component'], errors);
+    } else if (top['type'] === 1) {
+      const row = Array.isArray(top['components']) ? (top['components'] as unknown[]) : [];
+      const input = row[0];
+      if (row.length !== 1 || !isRecord(input) || input['type'] !== 4) {
+        errors.push({
+          path: [...path, 'components'],
+          code: 'UNION_TYPE_CHOICES',
+          message: 'An action row in a modal holds exactly one text input.',
+        });
+        return;
+      }
+      checkInteractive(input, [...path, 'components', 0], ids, errors);
+    } else if (top['type'] !== 10) {
+      errors.push({
+        path: [...path, 'type'],
+        code: 'UNION_TYPE_CHOICES',
+        message: 'Value of field "type" must be one of (1, 10, 18).',
+      });
+    }
+  });
+  return errors.length > 0 ? invalidFormBody(errors) : undefined;
+}
+
+/** Whether a file name passes a File Upload's `file_types` (by extension only, as Discord checks). */
+export function matchesFileTypes(filename: string, types: readonly string[] | undefined): boolean {
+  if (!types || types.length === 0) return true;
+  const ext = /\.[^.]+$/.exec(filename)?.[0]?.toLowerCase();
+  if (!ext) return false;
+  return types.some((t) => (FILE_TYPE_GROUPS[t] ?? [t.toLowerCase()]).includes(ext));
+}
