@@ -404,8 +404,8 @@ export class Interactions {
     const tops = modal['components'] as Record<string, unknown>[];
     const ids = new Set(
       tops.flatMap((top) =>
-        [top['component'], ...(Array.isArray(top['components']) ? top['components'] : [])].map((c) =>
-          isRecord(c) ? c['custom_id'] : undefined,
+        [top['component'], ...(Array.isArray(top['components']) ? (top['components'] as unknown[]) : [])].map(
+          (c) => (isRecord(c) ? c['custom_id'] : undefined),
         ),
       ),
     );
