@@ -3,7 +3,6 @@
 // browser through the upload page (any size).
 import {
   ApplicationCommandType,
-  FileUploadBuilder,
   LabelBuilder,
   MessageFlags,
   ModalBuilder,
@@ -18,6 +17,7 @@ import { titleFromFilename, LIMITS } from '../src/uploads/metadata.ts';
 import { prepareUpload } from '../src/uploads/prepare.ts';
 import { prepareDeps } from './upload.ts';
 import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
+import { sentVideo, sizeInWords, videoUpload } from '../src/discord/upload-modal.ts';
 
 const NAME = 'Upload to YouTube';
 const VIDEO_EXTENSION = /\.(mp4|m4v|mov|webm|mkv|avi|flv|wmv|3gp|mpe?g|ts)$/i;
@@ -70,17 +70,11 @@ export default {
             ? []
             : [
                 new LabelBuilder()
-                  .setLabel('Video (optional)')
+                  .setLabel(`Video (optional, up to ${sizeInWords(interaction.attachmentSizeLimit)})`)
                   .setDescription(
-                    'Within your Discord upload limit; leave it out to choose a file of any size on a page.',
+                    'Your Discord upload limit; leave it out to choose a file of any size on a page.',
                   )
-                  .setFileUploadComponent(
-                    new FileUploadBuilder()
-                      .setCustomId('video')
-                      .setRequired(false)
-                      .setMinValues(0)
-                      .setMaxValues(1),
-                  ),
+                  .setFileUploadComponent(videoUpload(false)),
               ]),
           new LabelBuilder()
             .setLabel('Description')
@@ -100,11 +94,8 @@ export default {
     if (!draft) throw new UserError('This form has expired. Use "Upload to YouTube" on the message again.');
     if (draft.owner !== interaction.user.id) throw new UserError('This form belongs to someone else.');
     // A video sent with the form (an attachment like any other, checked the same way).
-    const sent =
-      draft.file || !interaction.fields.fields.has('video')
-        ? undefined
-        : interaction.fields.getUploadedFiles('video')?.first();
-    const file = draft.file ?? (sent ? { url: sent.url, filename: sent.name, size: sent.size } : undefined);
+    const sent = draft.file ? undefined : sentVideo(interaction);
+    const file = draft.file ?? sent;
     const job = await prepareUpload(
       {
         owner: draft.owner,
@@ -119,12 +110,14 @@ export default {
       await prepareDeps(ctx, draft.guildId, false),
     );
     await ctx.quota.admitUpload(job); // the member's (or server's) share of today's uploads
+    // No video at all: the member chooses the file on their private upload page (the job keeps the
+    // link, made first), or attaches one within their Discord limit from the answer.
+    const token = file ? undefined : await ctx.pages.create(job);
     await ctx.uploads.submit(job, {
       applicationId: interaction.applicationId,
       token: interaction.token,
       createdAt: interaction.createdTimestamp,
     });
-    // No video on the message: the member chooses the file on their private upload page.
-    if (!file) await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
+    if (token) await interaction.editReply(pagePrompt(job, token, ctx, interaction.attachmentSizeLimit));
   },
 } satisfies MessageCommand;

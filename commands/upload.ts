@@ -11,6 +11,7 @@ import { UserError } from '../src/errors.ts';
 import { reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
 import { showUpload } from '../src/discord/show-upload.ts';
 import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
+import { openAttachForm, receiveAttachForm } from '../src/discord/upload-modal.ts';
 
 const { String: Text, Boolean: Bool, Attachment } = ApplicationCommandOptionType;
 
@@ -109,9 +110,11 @@ export default {
       createdAt: interaction.createdTimestamp,
     };
     if (file) return ctx.uploads.submit(job, reply);
-    // No attachment: a private page on the bot's server takes the file, of any size.
+    // No attachment: a private page on the bot's server takes the file, of any size, or Discord's own
+    // file upload (a form) one within the member's limit. The link is made first: the job keeps it.
+    const token = await ctx.pages.create(job);
     await ctx.uploads.submit(job, reply);
-    await interaction.editReply(pagePrompt(job, await ctx.pages.create(job), ctx));
+    await interaction.editReply(pagePrompt(job, token, ctx, interaction.attachmentSizeLimit));
   },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true).name;
@@ -138,6 +141,7 @@ export default {
       return;
     }
     if (action === 'show') return showUpload(interaction, ctx, args[0]);
+    if (action === 'attach') return openAttachForm(interaction, ctx, args[0]);
     const jobId = args[0];
     if (action === 'delete' && jobId) return askDeleteUpload(interaction, ctx, jobId);
     if (action === 'confirm') return confirmDeleteUpload(interaction, ctx, [action, ...args]);
@@ -158,6 +162,7 @@ export default {
     await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   },
   async modal(interaction, ctx, [action, reviewId]) {
+    if (action === 'attach') return receiveAttachForm(interaction, ctx, reviewId);
     if ((action !== 'reason' && action !== 'when') || !reviewId || !interaction.guildId) return;
     requireModerator(interaction, await ctx.settings.get(interaction.guildId));
     await interaction.deferUpdate();

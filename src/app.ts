@@ -125,7 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     oauth,
     rootUrl: config.youtubeApiUrl,
     allowedHosts: config.discord.cdnHosts,
-    sinkFor: discordProgressSink(client, jobs, logger),
+    sinkFor: discordProgressSink(client, jobs, logger, config.publicUrl),
     logger,
     tuning: {
       ...DEFAULT_TUNING,

@@ -14,7 +14,7 @@ import {
   type Client,
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
-import { FINISHED, type JobRepository } from '../uploads/records.ts';
+import { FINISHED, type JobRecord, type JobRepository } from '../uploads/records.ts';
 import type { SinkFactory } from '../uploads/jobs.ts';
 import { customId } from './command.ts';
 
@@ -50,18 +50,50 @@ const codeOf = (error: unknown) =>
 /** What the public notice says; never the title, the file name, the link or the privacy. */
 type NoticeState = 'continues' | 'finished' | 'finished-in-dm';
 
-export function discordProgressSink(client: Client, jobs: JobRepository, logger: Logger): SinkFactory {
+/**
+ * The upload page's button, while the member's browser is the source and the bytes are not all in: a
+ * member who closed the tab opens the page again from here (it goes on where YouTube stopped). Gone once
+ * the transfer ended (done, failed, cancelled, expired) or when the file came another way.
+ */
+export function pageButton(job: JobRecord, jobs: JobRepository, publicUrl: string | undefined) {
+  const sealed = job.progress.page;
+  if (publicUrl === undefined || sealed === undefined || job.source.kind !== 'browser') return undefined;
+  if (job.status !== 'queued' && job.status !== 'running') return undefined;
+  let token: string;
+  try {
+    token = jobs.openToken(job, sealed);
+  } catch {
+    return undefined; // sealed under a key no longer held: the progress goes on without the button
+  }
+  return new ButtonBuilder()
+    .setStyle(ButtonStyle.Link)
+    .setURL(`${publicUrl}/u/${token}`)
+    .setLabel('Open the upload page');
+}
+
+export function discordProgressSink(
+  client: Client,
+  jobs: JobRepository,
+  logger: Logger,
+  publicUrl?: string,
+): SinkFactory {
   // Per job, in this process: when a closed DM may be tried again, and what the notice says now
   // (unknown after a restart: the notice is then edited once more, which is harmless).
   const nextDmTry = new Map<string, number>();
   const noticeSays = new Map<string, NoticeState>();
 
   return (job, persist) => {
-    const body = (text: string, cancellable: boolean) => ({
-      content: text.slice(0, 2000),
-      components: cancellable ? [cancelButton(job.id).toJSON()] : [],
-      allowed_mentions: { parse: [] },
-    });
+    /** The progress, privately (the reply or the DM): Cancel while it can stop it, the page's button. */
+    const body = (text: string, cancellable: boolean) => {
+      const row = cancellable ? cancelButton(job.id) : new ActionRowBuilder<ButtonBuilder>();
+      const page = pageButton(job, jobs, publicUrl);
+      if (page) row.addComponents(page);
+      return {
+        content: text.slice(0, 2000),
+        components: row.components.length > 0 ? [row.toJSON()] : [],
+        allowed_mentions: { parse: [] },
+      };
+    };
 
     const noticeBody = (state: NoticeState) => ({
       content: {

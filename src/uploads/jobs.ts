@@ -4,7 +4,8 @@
 // announcement, the final message (after-steps.ts) — run outside the slots.
 import { runSteps } from './after-steps.ts';
 import { createDisplay, jobView } from './display.ts';
-import { FINISHED, type JobRecord } from './records.ts';
+import { FINISHED, type JobRecord, type SourceFile } from './records.ts';
+import { keyedSerial } from '../store/serial.ts';
 import { renderProgress } from './progress.ts';
 import { jobCare, StoreWaitInterrupted } from './patience.ts';
 import { endWithout, running, runBytes, settleCancel, type Running } from './run.ts';
@@ -33,6 +34,18 @@ export function createUploads(deps: UploadDeps) {
   const shutdown = new AbortController();
 
   const persist = (job: JobRecord) => () => jobs.save(job);
+  /** A job awaiting its file gets it once: from the page, or through Discord's form, never both. */
+  const fileChosen = keyedSerial();
+
+  type Reply = { applicationId: string; token: string; createdAt: number };
+  const showIn = (job: JobRecord, reply: Reply) => {
+    job.progress.reply = {
+      applicationId: reply.applicationId,
+      token: jobs.sealToken(job, reply.token),
+      // The token's 15 minutes started when the member ran the command, not now.
+      moveAt: reply.createdAt + tuning.replyLifetimeMs,
+    };
+  };
   const activeFor = (owner: string) => [...sending.values()].filter((r) => r.job.owner === owner).length;
 
   const track = (promise: Promise<void>): void => {
@@ -109,18 +122,8 @@ export function createUploads(deps: UploadDeps) {
 
   return {
     /** Accepts a prepared job, shown in the member's reply: stored at once, then queued. */
-    async submit(
-      job: JobRecord,
-      reply: { applicationId: string; token: string; createdAt: number } | undefined,
-    ): Promise<void> {
-      if (reply) {
-        job.progress.reply = {
-          applicationId: reply.applicationId,
-          token: jobs.sealToken(job, reply.token),
-          // The token's 15 minutes started when the member ran the command, not now.
-          moveAt: reply.createdAt + tuning.replyLifetimeMs,
-        };
-      }
+    async submit(job: JobRecord, reply: Reply | undefined): Promise<void> {
+      if (reply) showIn(job, reply);
       try {
         await jobs.save(job);
       } catch (error) {
@@ -142,21 +145,52 @@ export function createUploads(deps: UploadDeps) {
      * title from the name, when none was given) and the job is queued like any other. Undefined when
      * the job awaits nothing (already started, ended or unknown).
      */
-    async begin(jobId: string, file: { size: number; filename: string }): Promise<JobRecord | undefined> {
-      const job = await jobs.get(jobId);
-      if (!job || job.status !== 'awaiting') return undefined;
-      job.source = { ...job.source, size: file.size, filename: file.filename };
-      if (job.titleFromFile) {
-        job.metadata = {
-          ...job.metadata,
-          snippet: { ...job.metadata.snippet, title: titleFromFilename(file.filename) },
-        };
-      }
-      job.status = 'queued';
-      await jobs.save(job);
-      queue.push(job);
-      pump();
-      return job;
+    begin(jobId: string, file: { size: number; filename: string }): Promise<JobRecord | undefined> {
+      return fileChosen(jobId, async () => {
+        const job = await jobs.get(jobId);
+        if (!job || job.status !== 'awaiting') return undefined;
+        job.source = { ...job.source, size: file.size, filename: file.filename };
+        if (job.titleFromFile) {
+          job.metadata = {
+            ...job.metadata,
+            snippet: { ...job.metadata.snippet, title: titleFromFilename(file.filename) },
+          };
+        }
+        job.status = 'queued';
+        await jobs.save(job);
+        queue.push(job);
+        pump();
+        return job;
+      });
+    },
+    /**
+     * The member sent the file of a job that awaited it through Discord's form instead of the page:
+     * the job becomes an attachment upload (its file checked by the caller as any attachment), shown
+     * in the form's reply, and queued like any other; its page link is spent. The title typed in the
+     * form wins; none typed and none given before, it comes from the file's name. Undefined when the
+     * job awaits nothing (its page started sending, it ended, or it is unknown).
+     */
+    attach(
+      jobId: string,
+      file: { source: SourceFile; title: string | undefined },
+      reply: Reply,
+    ): Promise<JobRecord | undefined> {
+      return fileChosen(jobId, async () => {
+        const job = await jobs.get(jobId);
+        if (!job || job.status !== 'awaiting' || job.source.kind !== 'browser') return undefined;
+        job.source = file.source;
+        const title = file.title ?? (job.titleFromFile ? titleFromFilename(file.source.filename) : undefined);
+        if (title !== undefined)
+          job.metadata = { ...job.metadata, snippet: { ...job.metadata.snippet, title } };
+        job.titleFromFile = undefined;
+        job.progress.page = undefined;
+        showIn(job, reply);
+        job.status = 'queued';
+        await jobs.save(job);
+        queue.push(job);
+        pump();
+        return job;
+      });
     },
     /** Browser uploads whose page never sent a file within `maxAgeMs`: ended quietly, the reply says so. */
     async expireAwaiting(maxAgeMs: number, now = Date.now()): Promise<number> {

@@ -99,7 +99,7 @@ export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): 
 async function checkFile(
   file: AttachmentInput,
   limit: number | undefined,
-  deps: PrepareDeps,
+  deps: Pick<PrepareDeps, 'allowedHosts' | 'dispatcher'>,
   kind: 'video' | 'image',
 ): Promise<SourceFile> {
   const what = kind === 'video' ? 'The file' : 'The thumbnail';
@@ -136,4 +136,24 @@ async function checkFile(
     );
   }
   return { url: file.url, filename: file.filename, size: file.size, mime: sniffed.mime };
+}
+
+/**
+ * The video a member sent through Discord's form for an upload that awaited its file (the page's
+ * alternative): checked exactly as an attachment of /upload — Discord's own servers, not empty, within
+ * the member's limit, a video by its first bytes — and the title they typed, checked as YouTube wants it
+ * (undefined when left empty). Each failure is one sentence.
+ */
+export async function prepareSentFile(
+  file: AttachmentInput,
+  sizeLimit: number | undefined,
+  title: string | undefined,
+  deps: Pick<PrepareDeps, 'allowedHosts' | 'dispatcher'>,
+): Promise<{ source: SourceFile; title: string | undefined }> {
+  const typed = title?.trim() || undefined;
+  // The same checks as any title (length, no < >); the defaults do not matter for the title.
+  if (typed)
+    buildMetadata({ filename: file.filename, title: typed }, { privacy: 'public', categoryId: '22' });
+  const source = await checkFile(file, sizeLimit, deps, 'video');
+  return { source: { ...source, kind: 'attachment' }, title: typed };
 }

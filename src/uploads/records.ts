@@ -28,6 +28,8 @@ export interface ProgressRefs {
   channelMessage: { channelId: string; messageId: string; dm: boolean } | undefined;
   /** The one public notice (no title, no link) posted when the member's DMs are closed. */
   notice?: { channelId: string; messageId: string } | undefined;
+  /** The upload page's link token, sealed: its button stays on the progress while the browser sends. */
+  page?: string | undefined;
   /** Set when neither the channel nor a DM can be reached: stop trying (failed requests count against the bot). */
   lost?: boolean;
 }

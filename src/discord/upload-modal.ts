@@ -1,0 +1,166 @@
+// Discord's own file upload for a video within the member's Discord limit: a form (modal) with a File
+// Upload component (type 19, inside a Label) and the title. It is offered next to the upload page on
+// the private answer to /upload without a file (and to "Upload to YouTube" on a message without a
+// video); what it sends goes the way of an attachment. Larger files take the page.
+import {
+  ButtonBuilder,
+  ButtonStyle,
+  ComponentType,
+  FileUploadBuilder,
+  LabelBuilder,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type ButtonInteraction,
+  type FileUploadType,
+  type ModalSubmitInteraction,
+} from 'discord.js';
+import { UserError } from '../errors.ts';
+import { LIMITS } from '../uploads/metadata.ts';
+import type { Context } from '../context.ts';
+import { prepareSentFile, type AttachmentInput } from '../uploads/prepare.ts';
+import { formatBytes } from '../uploads/progress.ts';
+import type { JobRecord } from '../uploads/records.ts';
+import { customId } from './command.ts';
+
+/** The custom id of the File Upload component, in every form that carries one. */
+export const VIDEO_FIELD = 'video';
+
+/**
+ * Discord's picker offers these (by extension only): its `video` group (.mp4 .mov .qt .webm) and the
+ * other formats YouTube takes. The bot still sniffs the bytes, as for any attachment.
+ */
+export const VIDEO_FILE_TYPES: FileUploadType[] = [
+  'video',
+  '.m4v',
+  '.mkv',
+  '.avi',
+  '.flv',
+  '.wmv',
+  '.3gp',
+  '.mpg',
+  '.mpeg',
+];
+
+/** A size in words: "10 MiB", "500 MiB", "1.5 GiB". */
+export function sizeInWords(bytes: number): string {
+  const MiB = 1024 * 1024;
+  if (bytes >= MiB && bytes < 1024 * MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  return formatBytes(bytes).replace(/\.0 /, ' ');
+}
+
+/** The File Upload for one video, within the member's limit (`limit`: their attachment_size_limit). */
+export function videoUpload(required: boolean) {
+  const upload = new FileUploadBuilder()
+    .setCustomId(VIDEO_FIELD)
+    .setMinValues(required ? 1 : 0)
+    .setMaxValues(1)
+    .setFileTypes(...VIDEO_FILE_TYPES);
+  return upload.setRequired(required);
+}
+
+/** The "Attach here" button of a job awaiting its file; the label says the member's own limit. */
+export function attachButton(jobId: string, limit: number) {
+  return new ButtonBuilder()
+    .setCustomId(customId('upload', 'attach', jobId))
+    .setStyle(ButtonStyle.Secondary)
+    .setLabel(`Attach here (up to ${sizeInWords(limit)})`);
+}
+
+/** The form "Attach here" opens: the video (required) and the title (what was given, or empty). */
+export function attachModal(job: JobRecord, limit: number) {
+  const title = new TextInputBuilder()
+    .setCustomId('title')
+    .setStyle(TextInputStyle.Short)
+    .setMaxLength(LIMITS.title)
+    .setRequired(false)
+    .setPlaceholder("Leave empty: the file's name");
+  if (!job.titleFromFile) title.setValue(job.metadata.snippet.title.slice(0, LIMITS.title));
+  return new ModalBuilder()
+    .setCustomId(customId('upload', 'attach', job.id))
+    .setTitle('Upload to YouTube')
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel(`Video (up to ${sizeInWords(limit)})`)
+        .setDescription(
+          'Your Discord upload limit. For a larger file, close this and use Choose the video instead.',
+        )
+        .setFileUploadComponent(videoUpload(true)),
+      new LabelBuilder().setLabel('Title').setTextInputComponent(title),
+    );
+}
+
+/**
+ * The video sent with a form, checked as far as Discord's answer goes: none (undefined), one (its
+ * attachment as Discord described it, still to be checked like any attachment), or a sentence.
+ */
+export function sentVideo(interaction: ModalSubmitInteraction): AttachmentInput | undefined {
+  const field = interaction.fields.fields.get(VIDEO_FIELD);
+  if (!field) return undefined;
+  if (field.type !== ComponentType.FileUpload)
+    throw new UserError('This form is not one I sent. Run the command again.');
+  const ids = field.values ?? [];
+  if (ids.length === 0) return undefined;
+  if (ids.length > 1)
+    throw new UserError(`You sent ${ids.length} files: send one video at a time (a form uploads one video).`);
+  const file = field.attachments?.get(ids[0] ?? '');
+  if (!file) throw new UserError('Discord did not pass the file on. Send the form again.');
+  return { url: file.url, filename: file.name, size: file.size };
+}
+
+/** "Attach here": the form for the job's video, only for its member and while the job awaits its file. */
+export async function openAttachForm(
+  interaction: ButtonInteraction,
+  ctx: Context,
+  jobId: string | undefined,
+) {
+  const job = jobId ? await ctx.uploads.get(jobId) : undefined;
+  if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
+  if (job.owner !== interaction.user.id)
+    throw new UserError('Only the member who started this upload can send its video.');
+  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw new UserError(notAwaiting(job));
+  await interaction.showModal(attachModal(job, interaction.attachmentSizeLimit));
+}
+
+/**
+ * The form's video goes the way of an attachment: checked (Discord's servers, not empty, within the
+ * member's limit, a video by its bytes), then the job awaiting its file is queued with it and the
+ * answer with the buttons becomes its progress message. Each refusal is one private sentence; the
+ * answer keeps its buttons, so the page stays the way for a larger file.
+ */
+export async function receiveAttachForm(
+  interaction: ModalSubmitInteraction,
+  ctx: Context,
+  jobId: string | undefined,
+) {
+  await interaction.deferUpdate();
+  const job = jobId ? await ctx.uploads.get(jobId) : undefined;
+  if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
+  if (job.owner !== interaction.user.id)
+    throw new UserError('Only the member who started this upload can send its video.');
+  const file = sentVideo(interaction);
+  if (!file)
+    throw new UserError(
+      'No video came with the form: attach one, or use Choose the video for a file of any size.',
+    );
+  const sent = await prepareSentFile(
+    file,
+    interaction.attachmentSizeLimit,
+    interaction.fields.getTextInputValue('title'),
+    { allowedHosts: ctx.config.discord.cdnHosts, dispatcher: ctx.dispatcher },
+  );
+  const queued = await ctx.uploads.attach(job.id, sent, {
+    applicationId: interaction.applicationId,
+    token: interaction.token,
+    createdAt: interaction.createdTimestamp,
+  });
+  if (!queued) throw new UserError(notAwaiting((await ctx.uploads.get(job.id)) ?? job));
+}
+
+function notAwaiting(job: JobRecord): string {
+  if (job.status === 'queued' || job.status === 'running')
+    return job.source.kind === 'browser'
+      ? 'This upload already gets its file from your browser: follow it here, or open the upload page again.'
+      : 'This upload already has its video.';
+  return 'This upload has ended. Run /upload again to upload a video.';
+}
