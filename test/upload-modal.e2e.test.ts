@@ -314,6 +314,8 @@ test('while the browser sends, the progress keeps the page’s button (a closed 
     ],
   );
   assert.equal((await fetch(pageUrl)).status, 200, 'the page opens again mid-transfer');
+  // A form opened before cannot give the upload a second file.
+  assert.match(await refusal(pressAttach(reply)), /already gets its file from your browser/);
   assert.equal((await sent).status, 204);
   const done = await interaction.waitForOriginal(finished, 60_000);
   assert.match(done.content ?? '', /\*\*Browser clip\*\* is on YouTube/);

@@ -49,7 +49,7 @@ export function sizeInWords(bytes: number): string {
   return formatBytes(bytes).replace(/\.0 /, ' ');
 }
 
-/** The File Upload for one video, within the member's limit (`limit`: their attachment_size_limit). */
+/** The File Upload for one video (Discord itself holds it to the member's upload limit). */
 export function videoUpload(required: boolean) {
   const upload = new FileUploadBuilder()
     .setCustomId(VIDEO_FIELD)
@@ -138,6 +138,8 @@ export async function receiveAttachForm(
   if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
   if (job.owner !== interaction.user.id)
     throw new UserError('Only the member who started this upload can send its video.');
+  // Nothing is fetched for an upload that no longer awaits its file.
+  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw new UserError(notAwaiting(job));
   const file = sentVideo(interaction);
   if (!file)
     throw new UserError(
