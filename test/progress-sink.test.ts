@@ -130,3 +130,32 @@ test('a closed DM is knocked on once a minute while the upload runs, and again f
     discord.setDmsClosed(CAROL.id, false);
   }
 });
+
+test("a browser upload's progress carries the page's button in the DM, never in the public notice", async () => {
+  const publicUrl = 'https://bot.example';
+  const browser = (): JobRecord => {
+    const record = job({ reply: undefined, channelMessage: undefined });
+    record.source = { kind: 'browser', url: '', filename: 'hidden_cabin.mp4', size: 1000, mime: 'video/mp4' };
+    record.progress.page = jobs.sealToken(record, 'page-token');
+    return record;
+  };
+  const pageSink = (record: JobRecord) =>
+    discordProgressSink(client, jobs, createLogger('silent'), publicUrl)(record, () => jobs.save(record));
+  const urls = (m: { components: { components?: { url?: string }[] }[] } | undefined) =>
+    (m?.components ?? []).flatMap((row) => row.components ?? []).map((b) => b.url);
+
+  const open = browser();
+  await pageSink(open).show('📤 **Uploading** from your browser', { cancellable: true });
+  assert.ok(urls(discord.dmMessages(CAROL.id).at(-1)).includes(`${publicUrl}/u/page-token`), 'in the DM');
+
+  discord.setDmsClosed(CAROL.id, true);
+  try {
+    const closed = browser();
+    await pageSink(closed).show('📤 **Uploading** from your browser', { cancellable: true });
+    const notice = discord.message(closed.progress.notice?.messageId ?? '');
+    assert.ok(notice, 'the public notice');
+    assert.doesNotMatch(JSON.stringify(notice), /page-token|\/u\//, 'no private link in public');
+  } finally {
+    discord.setDmsClosed(CAROL.id, false);
+  }
+});
