@@ -28,7 +28,7 @@ import { createRelay } from './uploads/relay.ts';
 import { pageLinks } from './uploads/page-links.ts';
 import { uploadRoutes } from './http/upload-routes.ts';
 import { createAnnouncer } from './announce/announcer.ts';
-import { discordAnnouncementPoster } from './discord/announce.ts';
+import { discordAnnouncementFinder, discordAnnouncementPoster } from './discord/announce.ts';
 import type { Client } from 'discord.js';
 
 export interface AppOptions {
@@ -84,6 +84,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rootUrl: config.youtubeApiUrl,
     feedUrl: config.youtubeFeedUrl,
     post: discordAnnouncementPoster(client, options.announce?.postRetryMs),
+    find: discordAnnouncementFinder(client),
     guildIds: () => client.guilds.cache.keys(),
     uploadInProgress: async (videoId) => (await jobs.active()).some((job) => job.videoId === videoId),
     logger,
