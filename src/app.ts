@@ -28,7 +28,7 @@ import { createRelay } from './uploads/relay.ts';
 import { pageLinks } from './uploads/page-links.ts';
 import { uploadRoutes } from './http/upload-routes.ts';
 import { createAnnouncer } from './announce/announcer.ts';
-import { discordAnnouncementPoster } from './discord/announce.ts';
+import { discordAnnouncementFinder, discordAnnouncementPoster } from './discord/announce.ts';
 import type { Client } from 'discord.js';
 
 export interface AppOptions {
@@ -64,7 +64,8 @@ export interface App {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await createStore(config.storeUrl, logger, options.store);
+  // The bot takes SQLite's one-process lock: a second process on the same file refuses to start.
+  const store = await createStore(config.storeUrl, logger, { ...options.store, processLock: true });
   const quota = createQuota(store, config.quota);
   // The announcer's clock: settings record when announcements began, which the announcer compares with.
   const settings = settingsRepository(store, options.announce?.now);
@@ -83,6 +84,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rootUrl: config.youtubeApiUrl,
     feedUrl: config.youtubeFeedUrl,
     post: discordAnnouncementPoster(client, options.announce?.postRetryMs),
+    find: discordAnnouncementFinder(client),
     guildIds: () => client.guilds.cache.keys(),
     uploadInProgress: async (videoId) => (await jobs.active()).some((job) => job.videoId === videoId),
     logger,

@@ -16,9 +16,11 @@
 // unlisted videos only with announceUnlisted. Otherwise any member could make the bot ping a role and post a
 // thumbnail of their choosing. (policy.ts)
 //
-// Never twice: every video is claimed per server in the store before anything is posted (an in-process lock makes
-// the claim atomic), whichever way it was seen first; a failed post is not retried, since Discord may have
-// shown it anyway. (claims.ts)
+// Never twice, in any number of processes sharing the store: every video is claimed per server in the store before
+// anything is posted (one atomic insert), whichever way and in whichever process it was seen first; a claim whose
+// process died is taken over after a lease, without a second message; a failed post is not retried, since Discord
+// may have shown it anyway. (claims.ts) Each check and each server's feed poll runs once per due time, in the one
+// process whose atomic update of its due time won. (checks.ts, poller.ts)
 //
 // This file puts the parts together and runs them: due checks when they fall due, and a round (due checks, then
 // every server's feed) every pollIntervalMs. What is known of a video: facts.ts; what an announcement says:
@@ -48,6 +50,8 @@ export interface AnnouncerDeps {
   readonly feedUrl: string;
   /** Posts one announcement; resolves to the message id. */
   readonly post: (announcement: Announcement) => Promise<string | undefined>;
+  /** Looks in the channel for the bot's announcement of a video posted since a time (see claims.ts). */
+  readonly find?: ((announcement: Announcement, since: number) => Promise<string | undefined>) | undefined;
   /** The servers the bot is in, asked at every poll. */
   readonly guildIds: () => Iterable<string>;
   readonly logger: Logger;
@@ -68,7 +72,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
   const interval = deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const status = createStatusBook();
   const source = createVideoSource(deps);
-  const claims = createClaims({ store, logger, now, post: deps.post, status });
+  const claims = createClaims({ store, logger, now, post: deps.post, find: deps.find, status });
   const checks = createChecks({
     store,
     settings: deps.settings,
@@ -91,6 +95,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
     uploadInProgress: deps.uploadInProgress,
     logger,
     now,
+    interval,
   });
 
   let timer: NodeJS.Timeout | undefined;
@@ -137,11 +142,12 @@ export function createAnnouncer(deps: AnnouncerDeps) {
   }
 
   let ticking: Promise<void> | undefined;
-  /** One round: due checks, then every server's channel feed. */
-  function tick(): Promise<void> {
+  /** One round: due checks, then every server's channel feed that is due (all of them when `force`). */
+  function tick(force = false): Promise<void> {
     ticking ??= (async () => {
       await runDue();
-      await poller.pollAll(isStopped);
+      await poller.pollAll(isStopped, force);
+      logger.debug('announcement round over');
     })()
       .catch((error: unknown) => logger.error({ err: error }, 'announcement round failed'))
       .finally(() => {
@@ -184,7 +190,7 @@ export function createAnnouncer(deps: AnnouncerDeps) {
       await Promise.allSettled([...work]);
     },
     /** One round now (tests, and a status command's "check now"). */
-    runOnce: (): Promise<void> => tick(),
+    runOnce: (): Promise<void> => tick(true),
     /** What the poller last saw of a server's channel. */
     status(guildId: string): AnnounceStatus {
       return status.read(guildId);

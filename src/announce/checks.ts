@@ -3,12 +3,17 @@
 // publishAt (scheduled). The check confirms with videos.list (1 unit) through the uploader's grant that the video
 // really is public or unlisted — or, when that grant cannot be used, finds it in the channel's public feed — and
 // tries again a while when YouTube is late. The stored checks are listed in one index record.
+//
+// Once per due time, in any number of processes: a check that is due is claimed by moving its due time a lease
+// ahead, in one atomic `update` of the store that only one process wins; the winner runs it and writes the next
+// due time (or removes it). A process that dies while checking leaves the lease, after which the check is due
+// again. The index is changed with `update` too, so two processes adding checks at once lose neither.
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { serverOwner, type SettingsRepository } from '../store/settings.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import { storeErrorIn, UserError } from '../errors.ts';
-import { keyedSerial } from '../store/serial.ts';
+import { randomUUID } from 'node:crypto';
 import { verdict } from './policy.ts';
 import { brokenUpload, factsFromFeed, type Facts, type VideoSource } from './facts.ts';
 import { videoKey, type Claims } from './claims.ts';
@@ -37,6 +42,8 @@ const MAX_ATTEMPTS = 30;
 /** With the Shorts filter on, a public bot upload waits at most this many polls to show up in the feed. */
 const MAX_SHORTS_CHECKS = 3;
 const SNOWFLAKE = /^\d{17,20}$/;
+/** How long a check being run stays its process's (a few Google calls; a dead process's check is due after it). */
+export const CHECK_LEASE_MS = 30_000;
 
 interface Pending {
   guildId: string;
@@ -47,6 +54,8 @@ interface Pending {
   attempts: number;
   shortsChecks: number;
   createdAt: number;
+  /** The run that holds the check while it runs (its due time is then the lease's end). */
+  runner?: string | undefined;
 }
 
 export interface ChecksDeps {
@@ -67,23 +76,41 @@ export function createChecks(deps: ChecksDeps) {
   const pending = deps.store.collection<Pending>('announce-pending');
   const pendingIndex = deps.store.collection<string[]>('announce-pending-index');
 
-  // The index is read and written with nobody else in between (in this process).
-  const locked = keyedSerial();
-  const indexLock = 'pending-index';
+  // Read-modify-write of the index, atomic across processes.
   const addToIndex = (id: string) =>
-    locked(indexLock, async () => {
-      const ids = (await pendingIndex.get('all')) ?? [];
-      if (!ids.includes(id)) await pendingIndex.set('all', [...ids, id]);
-    });
+    pendingIndex.update('all', (ids) => (ids?.includes(id) ? undefined : [...(ids ?? []), id]));
   const removeFromIndex = (id: string) =>
-    locked(indexLock, async () => {
-      const ids = (await pendingIndex.get('all')) ?? [];
-      if (ids.includes(id))
-        await pendingIndex.set(
-          'all',
-          ids.filter((i) => i !== id),
-        );
+    pendingIndex.update('all', (ids) => (ids?.includes(id) ? ids.filter((i) => i !== id) : undefined));
+
+  /**
+   * Takes a due check for this run: its due time moves a lease ahead, for one process only. Undefined when it is
+   * not due (or gone, or another process took it first).
+   */
+  async function take(id: string): Promise<Pending | undefined> {
+    const runner = randomUUID();
+    const taken = await pending.update(id, (current) =>
+      current !== undefined && current.dueAt <= now()
+        ? { ...current, dueAt: now() + CHECK_LEASE_MS, runner }
+        : undefined,
+    );
+    return taken?.runner === runner ? taken : undefined;
+  }
+
+  /** The run is over: the next due time (or none) is written, unless another process took the check meanwhile. */
+  async function finish(id: string, run: Pending, dueAt: number | undefined): Promise<void> {
+    const mine = (current: Pending | undefined) => current?.runner === run.runner;
+    let removed = false;
+    await pending.update(id, (current) => {
+      removed = false;
+      if (!mine(current)) return undefined;
+      if (dueAt === undefined) {
+        removed = true;
+        return null;
+      }
+      return { ...run, dueAt, runner: undefined };
     });
+    if (removed) await removeFromIndex(id);
+  }
 
   /** The next time this check should run, or undefined when it is finished. */
   async function check(p: Pending): Promise<number | undefined> {
@@ -184,13 +211,14 @@ export function createChecks(deps: ChecksDeps) {
      * Idempotent (the same video reported twice is checked, and announced, once).
      */
     async add(upload: BotUpload): Promise<boolean> {
-      if (upload.guildId === null) return false; // uploaded in a DM: no server to announce in
+      const { guildId } = upload;
+      if (guildId === null) return false; // uploaded in a DM: no server to announce in
       const scheduled = upload.publishAt !== undefined ? Date.parse(upload.publishAt) : NaN;
       if (upload.privacy === 'private' && Number.isNaN(scheduled)) return false; // private: never announced
       const dueAt = upload.privacy === 'private' ? scheduled : now();
       // The server's choice, as far as it can be told without a YouTube call (the check asks again with the facts).
-      const settings = await deps.settings.get(upload.guildId);
-      const serverOwnerKey = serverOwner(upload.guildId);
+      const settings = await deps.settings.get(guildId);
+      const serverOwnerKey = serverOwner(guildId);
       let onServerChannel = upload.account === serverOwnerKey;
       if (!onServerChannel) {
         const [mine, server] = await Promise.all([
@@ -201,29 +229,30 @@ export function createChecks(deps: ChecksDeps) {
       }
       const allowed = verdict(settings, { onServerChannel, privacy: upload.privacy });
       if (!allowed.announce) {
-        logger.info(
-          { guildId: upload.guildId, videoId: upload.videoId, why: allowed.why },
-          'video not announced',
-        );
+        logger.info({ guildId, videoId: upload.videoId, why: allowed.why }, 'video not announced');
         return false;
       }
-      const id = videoKey(upload.guildId, upload.videoId);
-      if (await claims.claimed(upload.guildId, upload.videoId)) return false;
-      const existing = await pending.get(id);
-      await pending.set(id, {
-        guildId: upload.guildId,
-        videoId: upload.videoId,
-        account: upload.account,
-        memberId: upload.memberId,
-        dueAt,
-        // A second report of the same video (the upload's after-steps run again after a restart) keeps the
-        // attempts used: it never extends the retries.
-        attempts: existing?.attempts ?? 0,
-        shortsChecks: existing?.shortsChecks ?? 0,
-        createdAt: existing?.createdAt ?? now(),
-      });
+      const id = videoKey(guildId, upload.videoId);
+      if (await claims.claimed(guildId, upload.videoId)) return false;
+      await pending.update(id, (existing) =>
+        // A check being run right now is left to its run, which writes what comes next.
+        existing?.runner !== undefined
+          ? undefined
+          : {
+              guildId,
+              videoId: upload.videoId,
+              account: upload.account,
+              memberId: upload.memberId,
+              dueAt,
+              // A second report of the same video (the upload's after-steps run again after a restart) keeps the
+              // attempts used: it never extends the retries.
+              attempts: existing?.attempts ?? 0,
+              shortsChecks: existing?.shortsChecks ?? 0,
+              createdAt: existing?.createdAt ?? now(),
+            },
+      );
       await addToIndex(id);
-      logger.debug({ guildId: upload.guildId, videoId: upload.videoId, dueAt }, 'announcement check stored');
+      logger.debug({ guildId, videoId: upload.videoId, dueAt }, 'announcement check stored');
       return true;
     },
 
@@ -250,23 +279,23 @@ export function createChecks(deps: ChecksDeps) {
           next = Math.min(next ?? Infinity, p.dueAt);
           continue;
         }
+        // Due: run here only when this process is the one that takes it.
+        const run = await take(id);
+        if (run === undefined) continue;
         let dueAt: number | undefined;
         try {
-          dueAt = await check(p);
+          dueAt = await check(run);
         } catch (error) {
-          logger.error({ guildId: p.guildId, videoId: p.videoId, err: error }, 'announcement check failed');
+          logger.error(
+            { guildId: run.guildId, videoId: run.videoId, err: error },
+            'announcement check failed',
+          );
           // A store that did not answer says nothing about the video: tried again, no attempt used up.
-          if (!storeErrorIn(error)) p.attempts++;
-          dueAt = p.attempts > MAX_ATTEMPTS ? undefined : now() + retryMs;
+          if (!storeErrorIn(error)) run.attempts++;
+          dueAt = run.attempts > MAX_ATTEMPTS ? undefined : now() + retryMs;
         }
-        if (dueAt === undefined) {
-          await pending.delete(id);
-          await removeFromIndex(id);
-        } else {
-          p.dueAt = dueAt;
-          await pending.set(id, p);
-          next = Math.min(next ?? Infinity, dueAt);
-        }
+        await finish(id, run, dueAt);
+        if (dueAt !== undefined) next = Math.min(next ?? Infinity, dueAt);
       }
       return next;
     },

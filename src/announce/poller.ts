@@ -3,6 +3,11 @@
 // announcement channel was chosen, or the server channel linked, whichever is later); what the feed says was
 // published since is new even then. New entries are confirmed with one videos.list call for up to 50 of them
 // (1 unit) through the server channel's grant. What the feed showed is remembered per server (the seen list).
+//
+// Once per due time, in any number of processes: before a server's feed is read, its next poll time is moved an
+// interval ahead in one atomic `update` of the store; only the process that moved it polls, the others leave the
+// server alone until it is due again.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { serverOwner, type SettingsRepository } from '../store/settings.ts';
@@ -19,6 +24,8 @@ import type { StatusBook } from './status.ts';
 const SEEN_KEEP = 200;
 /** A server not polled for this long is looked at afresh: no flood of what came while the bot was away. */
 const SEEN_STALE_MS = 24 * 3600 * 1000;
+/** A server's poll falls due this much before a full interval, so a process's own next round is never too early. */
+const ROUND_SLACK = 0.1;
 
 interface Seen {
   channelId: string;
@@ -40,6 +47,14 @@ export interface PollerDeps {
   readonly uploadInProgress?: ((videoId: string) => Promise<boolean>) | undefined;
   readonly logger: Logger;
   readonly now: () => number;
+  /** How often a server's feed is read (across all processes). */
+  readonly interval: number;
+}
+
+/** When a server's feed is next due, and which round took it last. */
+interface Round {
+  nextAt: number;
+  by: string;
 }
 
 /** Why a poll failed, for the server's status: the store's own sentence, a member-readable one, or a generic one. */
@@ -53,10 +68,27 @@ function pollFailure(error: unknown): string {
 export function createPoller(deps: PollerDeps) {
   const { logger, now, claims, checks, source } = deps;
   const seenRecords = deps.store.collection<Seen>('announce-seen');
+  const rounds = deps.store.collection<Round>('announce-round');
+
+  /** Takes this server's poll for this round: true for one process only, while the poll is due (or `force`). */
+  async function takeRound(guildId: string, force: boolean): Promise<boolean> {
+    const by = randomUUID();
+    const taken = await rounds.update(
+      guildId,
+      (current) =>
+        force || current === undefined || current.nextAt <= now()
+          ? { nextAt: now() + deps.interval * (1 - ROUND_SLACK), by }
+          : undefined,
+      // Forgotten a while after it was due: a server the bot left leaves nothing behind.
+      2 * deps.interval + SEEN_STALE_MS,
+    );
+    return taken?.by === by;
+  }
 
   async function pollGuild(
     guildId: string,
     feeds: Map<string, Promise<FeedEntry[] | undefined>>,
+    force: boolean,
   ): Promise<void> {
     const settings = await deps.settings.get(guildId);
     const seen = await seenRecords.get(guildId);
@@ -74,6 +106,11 @@ export function createPoller(deps: PollerDeps) {
     const linked = await deps.oauth.linked(serverOwner(guildId));
     if (linked === undefined) {
       clearError();
+      return;
+    }
+    // Something to watch: read once per due time, by whichever process takes this round.
+    if (!(await takeRound(guildId, force))) {
+      logger.debug({ guildId }, 'announcement poll: another process has this round');
       return;
     }
     const channelId = linked.channel.id;
@@ -160,29 +197,35 @@ export function createPoller(deps: PollerDeps) {
         }
       }
     }
-    const remembered = [
-      ...new Set([...ids.filter((id) => known.has(id) || settled.has(id)), ...(firstLook ? [] : seen.ids)]),
-    ].slice(0, SEEN_KEEP);
-    await seenRecords.set(guildId, { channelId, ids: remembered, at: now() });
+    // Merged with what is stored now (a forced round in another process may have written it meanwhile).
+    await seenRecords.update(guildId, (current) => {
+      const before = current?.channelId === channelId ? current.ids : [];
+      const kept = [
+        ...new Set([
+          ...ids.filter((id) => known.has(id) || settled.has(id)),
+          ...(firstLook ? [] : seen.ids),
+          ...before,
+        ]),
+      ].slice(0, SEEN_KEEP);
+      return { channelId, ids: kept, at: now() };
+    });
   }
 
-  const polling = new Set<string>();
   return {
-    /** Reads every server's channel feed (one read per channel), one server at a time, until `stopped` says so. */
-    async pollAll(stopped: () => boolean): Promise<void> {
+    /**
+     * Reads every server's channel feed that is due (one read per channel) and not taken by another process, one
+     * server at a time, until `stopped` says so. `force` (a round asked for now) reads them whether due or not.
+     */
+    async pollAll(stopped: () => boolean, force = false): Promise<void> {
       const feeds = new Map<string, Promise<FeedEntry[] | undefined>>();
       for (const guildId of [...deps.guildIds()]) {
         if (stopped()) return;
-        if (polling.has(guildId)) continue;
-        polling.add(guildId);
         try {
-          await pollGuild(guildId, feeds);
+          await pollGuild(guildId, feeds, force);
         } catch (error) {
           // Recorded even when nothing was before (the server's first poll).
           deps.status.of(guildId).lastError = pollFailure(error);
           logger.warn({ guildId, err: error }, 'announcement poll failed');
-        } finally {
-          polling.delete(guildId);
         }
       }
     },

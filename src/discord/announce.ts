@@ -1,7 +1,14 @@
 // Posts announcements with the bot's own token: the text from the server's template and an embed (title, link,
 // thumbnail, uploader). Only the configured role may be pinged; the uploader's mention shows without a ping.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import {
+  DiscordAPIError,
+  makeURLSearchParams,
+  Routes,
+  type APIMessage,
+  type Client,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
 import { channelUrl, LIMITS, truncate, type Announcement } from '../announce/render.ts';
 import { messageNonce } from './nonce.ts';
 
@@ -60,5 +67,24 @@ export function discordAnnouncementPoster(client: Client, retryMs = 15_000) {
       await sleep(retryMs);
       return send(a);
     }
+  };
+}
+
+/** Discord's epoch: a snowflake counts milliseconds since 2015-01-01 in its upper bits. */
+const DISCORD_EPOCH = 1_420_070_400_000;
+const snowflakeAt = (ms: number) => String(BigInt(Math.max(0, Math.floor(ms) - DISCORD_EPOCH)) << 22n);
+
+/**
+ * The announcer's `find`: the bot's own announcement of this video (its embed links the video) among the channel's
+ * messages since `since` (a minute earlier, for clocks that differ), or undefined. One read of up to 100 messages
+ * (Read Message History); a refusal throws, and the announcer then relies on the post's nonce.
+ */
+export function discordAnnouncementFinder(client: Client) {
+  return async (a: Announcement, since: number): Promise<string | undefined> => {
+    const messages = (await client.rest.get(Routes.channelMessages(a.channelId), {
+      query: makeURLSearchParams({ after: snowflakeAt(since - 60_000), limit: 100 }),
+    })) as APIMessage[];
+    const botId = client.user?.id ?? client.application?.id;
+    return messages.find((m) => m.author.id === botId && m.embeds.some((e) => e.url === a.url))?.id;
   };
 }

@@ -3,14 +3,21 @@
 // video is deleted and the member told why). A decision is taken exactly once, and only counts once
 // YouTube has applied it.
 //
-// Never stuck: a decision is claimed (the pending marker taken, then a claim with its time written) before it is
-// applied. A claim older than the lease belongs to a process that died in between; the next press takes the
-// decision again. Applying is safe to repeat: approving sets the same privacy (and adds to the playlist only when
-// the video is not in it yet), rejecting a video already gone is done.
+// Once, in any number of processes: a decision is claimed before it is applied, in one atomic `update` of the
+// store that only one press wins (two moderators pressing Approve and Reject at once in two processes: one claim).
+// The other press waits a moment for the winner's outcome and tells its moderator who decided; a decision still
+// being applied then is named too ("@Alice's decision to approve … is being applied right now"). When YouTube refuses, the claim is given back: the
+// review is pending again and either press may be made again.
+//
+// Never stuck: a claim older than the lease belongs to a process that died between claiming and recording; the
+// next press takes the decision over (again one atomic update). Applying is safe to repeat: approving sets the
+// same privacy (and adds to the playlist only when the video is not in it yet), rejecting a video already gone is
+// done.
 //
 // Never refused forever: a schedule that passed while the upload waited (by our clock, or YouTube's
 // invalidPublishAt) is offered to the moderator as "publish now" or a new time.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../store/index.ts';
 import type { Logger } from '../logger.ts';
 import type { OAuthService } from '../google/oauth.ts';
@@ -57,7 +64,7 @@ export type Decision =
   | { kind: 'failed'; review: ReviewRecord; notes: string[] }
   /** The schedule passed while the upload waited: nothing changed, the card now offers Publish now / New time. */
   | { kind: 'expired'; review: ReviewRecord; notes: string[] }
-  /** Another moderator's press is being applied right now. */
+  /** Another moderator's press (named in the notes) is being applied right now. */
   | { kind: 'busy'; review: ReviewRecord; notes: string[] }
   | { kind: 'already'; review: ReviewRecord }
   | { kind: 'unknown' };
@@ -82,6 +89,10 @@ interface Claim {
 
 /** How long a claimed decision may take before another press may take it again (a few YouTube calls). */
 export const CLAIM_LEASE_MS = 2 * 60_000;
+/** A press that finds another moderator's decision being applied waits this long for its outcome. */
+export const DECISION_WAIT_MS = 5_000;
+/** …looking at the store this often. */
+const DECISION_POLL_MS = 200;
 /** YouTube wants a schedule in the future; one this close is treated as passed. */
 const SCHEDULE_LEAD_MS = 60_000;
 
@@ -96,29 +107,25 @@ export function createReviews(deps: {
   now?: () => number;
 }) {
   const records = deps.store.collection<ReviewRecord>('review');
-  const pending = deps.store.collection<true>('review-pending');
   const claims = deps.store.collection<Claim>('review-claim');
   /** A recorded decision whose card, DM and announcement are still due. */
   const followUps = deps.store.collection<true>('review-followup');
-  /** Decisions being applied by this process, by review id. */
-  const inflight = new Map<string, Promise<Decision>>();
   const { logger } = deps;
   const now = deps.now ?? Date.now;
 
   const passed = (publishAt: string | undefined) =>
     publishAt !== undefined && Date.parse(publishAt) <= now() + SCHEDULE_LEAD_MS;
 
-  /** Gives a claimed decision back: the review is pending again and anyone may press. */
-  async function release(id: string): Promise<void> {
-    await claims.delete(id);
-    await pending.set(id, true);
+  /** Gives a claimed decision back (only while it is still this press's): anyone may press again. */
+  async function release(id: string, token: string): Promise<void> {
+    await claims.update(id, (current) => (current?.token === token ? null : undefined));
   }
 
   /** The schedule passed: nothing is applied; the card offers Publish now, a new time, or Reject. */
-  async function expire(review: ReviewRecord, publishAt: string): Promise<Decision> {
+  async function expire(review: ReviewRecord, publishAt: string, token: string): Promise<Decision> {
     review.missedPublishAt = publishAt;
     await records.set(review.id, review);
-    await release(review.id);
+    await release(review.id, token);
     await deps.surface.updateCard(review);
     logger.info({ reviewId: review.id, guildId: review.guildId, publishAt }, 'review: the schedule passed');
     return {
@@ -130,24 +137,17 @@ export function createReviews(deps: {
     };
   }
 
-  /** Applies a claimed decision; on failure the claim is given back and nothing is recorded. */
+  /** Applies a decision this press claimed; on failure the claim is given back and nothing is recorded. */
   async function settle(
-    pressed: ReviewRecord,
+    review: ReviewRecord,
     moderatorId: string,
     approve: boolean,
     reason: string | undefined,
     as: ApproveAs,
     repeat: boolean,
+    token: string,
   ): Promise<Decision> {
-    const { id, guildId } = pressed;
-    // The record as it is now (a schedule missed meanwhile is on it).
-    const review = (await records.get(id)) ?? pressed;
-    await claims.set(
-      id,
-      { at: now(), by: moderatorId, approve, token: randomBytes(6).toString('hex') },
-      // Kept a while past the lease so a later press can still tell a stale claim from none.
-      10 * CLAIM_LEASE_MS,
-    );
+    const { id, guildId } = review;
     const asked = review.publishAt;
     if (approve) {
       if (as.kind === 'now') {
@@ -156,16 +156,16 @@ export function createReviews(deps: {
           review.publishAt || review.missedPublishAt ? 'public' : review.requestedPrivacy;
         review.publishAt = undefined;
       } else if (as.kind === 'at') review.publishAt = as.publishAt;
-      if (passed(review.publishAt)) return expire(review, review.publishAt ?? '');
+      if (passed(review.publishAt)) return expire(review, review.publishAt ?? '', token);
     }
     let notes: string[];
     try {
       notes = await applyDecision(deps, review, approve, repeat);
     } catch (error) {
       if (approve && review.publishAt && googleReason(error) === 'invalidPublishAt')
-        return expire(review, review.publishAt);
+        return expire(review, review.publishAt, token);
       review.publishAt = asked;
-      await release(id);
+      await release(id, token);
       const { message, kind, detail, referenceId } = classifyError(error);
       logger.warn(
         { reviewId: id, guildId, approve, kind, ...detail, referenceId, err: error },
@@ -186,11 +186,12 @@ export function createReviews(deps: {
     review.decidedBy = moderatorId;
     review.reason = reason;
     // The follow-ups are due before the decision is recorded: whoever takes this marker carries them out, here
-    // at once, or at the next press should this process die before.
+    // at once (the claim still held, so a press meanwhile leaves them to this one), or at the next press should
+    // this process die before.
     await followUps.set(id, true);
     await records.set(id, review);
-    await claims.delete(id);
     if ((await followUps.take(id)) !== undefined) await followUp(review);
+    await release(id, token);
     return approve ? { kind: 'approved', review, notes } : { kind: 'rejected', review, notes };
   }
 
@@ -231,13 +232,11 @@ export function createReviews(deps: {
       // The upload took longer than the time left: the card offers Publish now from the start.
       if (review.publishAt && passed(review.publishAt)) review.missedPublishAt = review.publishAt;
       await records.set(review.id, review);
-      await pending.set(review.id, true);
       review.card = await deps.surface.postCard(review, channelId);
       if (review.card) {
         await records.set(review.id, review);
         return;
       }
-      await pending.delete(review.id);
       await records.delete(review.id);
       logger.error(
         { reviewId: review.id, guildId: review.guildId, channelId, videoId: review.videoId },
@@ -254,13 +253,14 @@ export function createReviews(deps: {
     get: (id: string) => records.get(id),
 
     /**
-     * Approves or rejects once, for a press in `guildId` (a review of another server is 'unknown'). The
-     * decision is claimed atomically (the pending marker is taken, then the claim written with its time), applied
-     * on YouTube, and only then recorded, shown on the card and told to the uploader. When YouTube refuses, the
-     * marker is put back: the review stays pending with its buttons, and the moderator can press again. A press
-     * that comes while another is being applied waits for it when it runs here, and answers busy when it runs in
-     * another process — unless that claim is older than the lease: its process died, and the decision is taken
-     * again. `as` says how an approval applies the schedule ('now' or a new time after it passed).
+     * Approves or rejects once, for a press in `guildId` (a review of another server is 'unknown'). The decision
+     * is claimed atomically across processes (one `update` of the claim that only one press wins), applied on
+     * YouTube, and only then recorded, shown on the card and told to the uploader. When YouTube refuses, the claim
+     * is given back: the review stays pending with its buttons, and the moderator can press again. A press that
+     * finds another moderator's decision being applied waits a moment for it: 'already' (who decided) when it was
+     * recorded, 'busy' (who is deciding) when it still runs — unless that claim is older than the lease: its
+     * process died, and the decision is taken again. `as` says how an approval applies the schedule ('now' or a
+     * new time after it passed).
      */
     async decide(
       guildId: string | null,
@@ -282,56 +282,66 @@ export function createReviews(deps: {
       }
       const review = await records.get(id);
       if (!review || guildId === null || review.guildId !== guildId) return { kind: 'unknown' };
-      let repeat = false;
-      while ((await pending.take(id)) === undefined) {
+      const token = randomBytes(6).toString('hex');
+      const waitUntil = Date.now() + DECISION_WAIT_MS;
+      for (;;) {
         const current = (await records.get(id)) ?? review;
-        if (current.status !== 'pending') {
-          // Decided by a process that died before telling anyone: this press completes it.
-          if ((await followUps.take(id)) !== undefined) {
-            logger.warn(
-              { reviewId: id, guildId },
-              'review: completing a decision whose follow-ups were lost',
-            );
-            await followUp(current);
+        if (current.status !== 'pending') return decided(current);
+        const mine: Claim = { at: now(), by: moderatorId, approve, token };
+        const seen: { holder?: Claim | undefined; stale?: Claim | undefined } = {};
+        await claims.update(
+          id,
+          (claim) => {
+            seen.holder = claim !== undefined && now() - claim.at <= CLAIM_LEASE_MS ? claim : undefined;
+            seen.stale = seen.holder === undefined ? claim : undefined;
+            return seen.holder === undefined ? mine : undefined;
+          },
+          // Kept a while past the lease so a later press can still tell a stale claim from none.
+          10 * CLAIM_LEASE_MS,
+        );
+        const { holder, stale } = seen;
+        if (holder === undefined) {
+          // This press's. Recorded by another press between the read above and this claim? Then that stands.
+          const latest = (await records.get(id)) ?? current;
+          if (latest.status !== 'pending') {
+            await release(id, token);
+            return decided(latest);
           }
-          return { kind: 'already', review: current };
+          if (stale !== undefined)
+            // Its process is gone (it died between claiming and recording): the decision is taken again.
+            logger.warn(
+              { reviewId: id, guildId, claimedAt: stale.at, claimedBy: stale.by },
+              'review: a stale claim is taken over',
+            );
+          return settle(latest, moderatorId, approve, reason, as, stale !== undefined, token);
         }
-        const running = inflight.get(id);
-        if (running !== undefined) {
-          await running.catch(() => undefined);
-          continue;
+        if (Date.now() >= waitUntil) {
+          const who = /^\d{17,20}$/.test(holder.by)
+            ? `<@${holder.by}>'s decision`
+            : "Another moderator's decision";
+          return {
+            kind: 'busy',
+            review: current,
+            notes: [
+              `${who} to ${holder.approve ? 'approve' : 'reject'} this upload is being applied right now. If the card still has its buttons in a moment, press again.`,
+            ],
+          };
         }
-        // Claimed elsewhere (another process sharing the store), and not yet applied.
-        const claim = await claims.get(id);
-        if (claim === undefined) {
-          // Between another process's claim and its record (a moment), or left by a process that died right
-          // there (or by a version that kept no claim): start the lease clock now; after it, a press takes over.
-          await claims.set(id, { at: now(), by: '', approve, token: 'unowned' }, 10 * CLAIM_LEASE_MS);
-        } else if (!repeat && now() - claim.at > CLAIM_LEASE_MS) {
-          // Its process is gone (it died between claiming and recording): the decision is free again.
-          logger.warn(
-            { reviewId: id, guildId, claimedAt: claim?.at, claimedBy: claim?.by },
-            'review: a stale claim is taken over',
-          );
-          repeat = true;
-          await pending.set(id, true);
-          continue;
-        }
-        return {
-          kind: 'busy',
-          review: current,
-          notes: [
-            "Another moderator's decision on this upload is being applied right now. If the card still has its buttons in a moment, press again.",
-          ],
-        };
+        // Another press is being applied (here or in another process): its outcome is in the store soon.
+        await sleep(DECISION_POLL_MS);
       }
-      // Registered before anything else awaits, so a press arriving now finds it.
-      const attempt = settle(review, moderatorId, approve, reason, as, repeat);
-      inflight.set(id, attempt);
-      try {
-        return await attempt;
-      } finally {
-        inflight.delete(id);
+
+      /** Decided already: said so (with who decided), after completing follow-ups a dead process left. */
+      async function decided(current: ReviewRecord): Promise<Decision> {
+        // The press that decided carries out its follow-ups while it holds the claim; once the claim is gone (or
+        // its lease over) and they are still due, that process died before: this press completes them.
+        const claim = await claims.get(id);
+        const held = claim !== undefined && now() - claim.at <= CLAIM_LEASE_MS && claim.token !== token;
+        if (!held && (await followUps.take(id)) !== undefined) {
+          logger.warn({ reviewId: id, guildId }, 'review: completing a decision whose follow-ups were lost');
+          await followUp(current);
+        }
+        return { kind: 'already', review: current };
       }
     },
   };

@@ -252,9 +252,27 @@ export class Gateway {
     session.conn?.send(event);
   }
 
+  /**
+   * Test hook for races between processes on one shard: each entry sends the next dispatched event to that live
+   * session of the shard only (0: the first to IDENTIFY), instead of the usual choice.
+   */
+  readonly route: number[] = [];
+
   /** Dispatches an event to the newest connected session of the shard owning `guildId` (shard 0 for DMs);
    * failing that, to the newest resumable one, which gets it on RESUME. Returns false if there is no session. */
   dispatch(t: string, d: unknown, guildId: string | null): boolean {
+    // Test hook: the next event goes to this one live session of the shard (by order of IDENTIFY) only.
+    const only = this.route.shift();
+    if (only !== undefined) {
+      const shardOf = (s: Session) =>
+        guildId === null ? 0 : Number((BigInt(guildId) >> 22n) % BigInt(s.shard[1]));
+      const live = [...this.sessions.values()].filter(
+        (s) => !s.invalid && s.conn !== null && s.shard[0] === shardOf(s),
+      );
+      const target = live[only];
+      if (target) this.emit(target, t, d);
+      return target !== undefined;
+    }
     let chosen: Session | undefined;
     for (const session of this.sessions.values()) {
       if (session.invalid) continue;

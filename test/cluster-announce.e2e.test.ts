@@ -1,0 +1,248 @@
+// Announcements happen once across processes: real bot processes on one PostgreSQL store, against the local fakes.
+// - Two processes that start together (a deploy) both run their first announcement round: the server's feed is read
+//   once, the new video looked up once, and announced once.
+// - The process posting an announcement dies (SIGKILL) while Discord fails its post: the claim it leaves is taken
+//   over after its lease by another process, and the video is announced once (not never, not twice).
+// - A process died after its post reached Discord, before it recorded it, and the claim is taken over after Discord
+//   forgot the post's nonce: the post is found in the channel and recorded, not made a second time.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord.ts';
+import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
+import { waitFor } from './fakes/http.ts';
+import { baseEnv, fakeEnv, freePort, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
+import { linkServerAsAdmin } from './support/link.ts';
+import { mp4Bytes, sha256 } from './support/media.ts';
+import { startPostgres } from './support/postgres.ts';
+import { createStore, type Store } from '../src/store/index.ts';
+import { createLogger } from '../src/logger.ts';
+
+const GUILD = '800000000000000131';
+const GENERAL = '900000000000000131';
+const ANNOUNCE = '900000000000000132';
+const OWNER: FakeUser = { id: '700000000000000131', username: 'owner' };
+
+let discord: FakeDiscord;
+let google: FakeGoogle;
+let env: BotEnv;
+let server: FakeAccount;
+let stopPostgres: (() => Promise<void>) | undefined;
+/** The shared store, as the test reads and writes it (what a process left behind). */
+let store: Store;
+const bots: BotProcess[] = [];
+
+/** Starts a bot process on the shared store (the first one serves PUBLIC_URL); resolves once it is started. */
+function launch(): BotProcess {
+  const bot = startBot(bots.length === 0 ? env : { ...env, HTTP_PORT: '0' });
+  bots.push(bot);
+  return bot;
+}
+const ready = (bot: BotProcess) =>
+  bot.waitForLog((e) => e['msg'] === 'discord ready', 'the bot to be ready', 60_000);
+/** The first announcement round of a process is over (it polled, or left the feed to another process). */
+const firstRound = (bot: BotProcess) =>
+  bot
+    .waitForLog((e) => e['msg'] === 'announcement round over', 'its first announcement round', 30_000)
+    .catch(() => undefined);
+
+/** waitFor, for a condition that needs a read of the store. */
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+type Option = { type: number; name: string; value?: string | number | boolean; options?: Option[] };
+
+before(async () => {
+  const postgres = await startPostgres();
+  stopPostgres = () => postgres.stop();
+  const storeUrl = await postgres.createDatabase();
+  store = await createStore(storeUrl, createLogger('silent'));
+  discord = await FakeDiscord.start({
+    guilds: [
+      {
+        id: GUILD,
+        name: 'Cluster announcements',
+        ownerId: OWNER.id,
+        channels: [
+          { id: GENERAL, name: 'general', type: 0 },
+          { id: ANNOUNCE, name: 'announcements', type: 0 },
+        ],
+      },
+    ],
+  });
+  const port = await freePort();
+  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
+  google.processing.pollsBeforeDone = 0;
+  env = baseEnv({
+    ...fakeEnv(discord, google),
+    STORE_URL: storeUrl,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HTTP_PORT: String(port),
+  });
+  server = google.addAccount({ email: 'cluster-announce@example.com', channel: { title: 'Cluster TV' } });
+
+  // One process sets the server up (its channel linked, announcements chosen), and goes.
+  const setup = launch();
+  await ready(setup);
+  await linkServerAsAdmin(discord, google, OWNER, server, GUILD, GENERAL);
+  const saved = await discord
+    .sendCommand({
+      name: 'server',
+      user: OWNER,
+      guildId: GUILD,
+      channelId: GENERAL,
+      options: [
+        { type: 1, name: 'settings', options: [{ type: 7, name: 'announce_channel', value: ANNOUNCE }] },
+      ] satisfies Option[],
+    })
+    .waitForOriginal((m) => (m.content ?? '') !== '', 15_000);
+  assert.match(saved.content ?? '', /^Saved\./);
+  await setup.stop();
+});
+
+after(async () => {
+  for (const bot of bots) await bot.stop('SIGKILL');
+  await store?.close();
+  await discord?.close();
+  await google?.close();
+  await stopPostgres?.();
+});
+
+const announcements = (videoId: string): FakeMessage[] =>
+  discord.channelMessages(ANNOUNCE).filter((m) => m.embeds[0]?.url === `https://youtu.be/${videoId}`);
+
+test('two processes starting together read the feed once, look the new video up once, and announce it once', async () => {
+  // Published after announcements were chosen (the feed tells whole seconds).
+  google.advanceClock(2_000);
+  const video = google.addVideo(server, { title: 'Fresh from the studio' });
+  const feedReads = () =>
+    google.requests.filter(
+      (r) =>
+        r.method === 'GET' && r.path.includes('/feeds/') && r.query.get('channel_id') === server.channel?.id,
+    );
+  const lookups = () =>
+    google.requests.filter(
+      (r) =>
+        r.method === 'GET' && r.path.endsWith('/youtube/v3/videos') && r.query.get('id')?.includes(video.id),
+    );
+
+  // A deploy: two processes start at once, each runs its first round (due checks, then the feeds that are due).
+  const [a, b] = [launch(), launch()];
+  await Promise.all([ready(a), ready(b)]);
+  await waitFor(() => announcements(video.id)[0], 'the announcement', 30_000);
+  await Promise.all([firstRound(a), firstRound(b)]);
+
+  assert.equal(announcements(video.id).length, 1, 'announced once');
+  assert.equal(feedReads().length, 1, 'the feed is read once for this due time, by one process');
+  assert.equal(lookups().length, 1, 'the new video is looked up once (1 unit)');
+});
+
+test('the process posting an announcement dies: another takes its claim over after the lease and posts once', async () => {
+  const posts = () =>
+    discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${ANNOUNCE}/messages`);
+  const postsBefore = posts().length;
+  // Discord fails the post (the REST client's try and its three retries): the poster waits before sending again,
+  // and its process is killed meanwhile — the claim says "being posted", nothing was posted.
+  discord.failNext(
+    { method: 'POST', pathPattern: new RegExp(`^/channels/${ANNOUNCE}/messages$`) },
+    { status: 503 },
+    4,
+  );
+  const data = mp4Bytes(64 * 1024, 1301);
+  const file = discord.addAttachment({ filename: 'taken_over.mp4', data, channelId: GENERAL });
+  const upload = discord.sendCommand({
+    name: 'upload',
+    user: OWNER,
+    guildId: GUILD,
+    channelId: GENERAL,
+    attachments: [file],
+    options: [
+      { type: 11, name: 'file', value: file.id },
+      { type: 3, name: 'account', value: 'server' },
+      { type: 3, name: 'privacy', value: 'public' },
+    ],
+  });
+  await upload.waitForOriginal((m) => /is on YouTube|Upload failed/.test(m.content ?? ''), 60_000);
+  const video = [...google.videos.values()].find((v) => v.sha256 === sha256(data));
+  assert.ok(video, 'uploaded');
+  await waitFor(() => (posts().length - postsBefore >= 4 ? true : undefined), 'the failed post', 30_000);
+  const poster = bots.find(
+    (bot) =>
+      bot.child.exitCode === null &&
+      bot.logs().some((e) => e['msg'] === 'announcement check stored' && e['videoId'] === video.id),
+  );
+  assert.ok(poster, 'the process that follows the upload');
+  await poster.stop('SIGKILL');
+  assert.equal(announcements(video.id).length, 0, 'nothing was posted before it died');
+
+  // Another process (started now, as after a crash) finds the claim and, once its lease is over, posts.
+  await ready(launch());
+  await waitFor(() => announcements(video.id)[0], 'the announcement after the take-over', 120_000);
+  // Posted by the process that took the claim over; the one that died never got through.
+  assert.equal(posts().length - postsBefore, 5, 'four failed tries before the kill, then one post');
+  assert.equal(announcements(video.id).length, 1, 'announced once');
+});
+
+test('a post that reached Discord before its process died is found in the channel when the claim is taken over, not posted again', async () => {
+  const video = google.addVideo(server, { title: 'Posted just before the crash' });
+  const key = `${GUILD}:${video.id}`;
+  const url = `https://youtu.be/${video.id}`;
+  // What a process leaves when it dies right after Discord created its post, long enough ago that Discord forgot
+  // the nonce: the message in the channel, the claim still "being posted" (its lease over), the check stored.
+  const died = Date.now() - 10 * 60_000;
+  const posted = await fetch(`${discord.apiUrl}/v10/channels/${ANNOUNCE}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bot ${discord.botToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ content: 'New video', embeds: [{ title: video.snippet.title, url }] }),
+  });
+  assert.equal(posted.status, 200);
+  const earlier = ((await posted.json()) as { id: string }).id;
+  await store
+    .collection('announce-claim')
+    .set(key, { at: died, outcome: 'announcing', holder: 'gone', until: died + 20_000 });
+  await store.collection('announce-pending').set(key, {
+    guildId: GUILD,
+    videoId: video.id,
+    account: `guild:${GUILD}`,
+    memberId: undefined,
+    dueAt: Date.now(),
+    attempts: 0,
+    shortsChecks: 0,
+    createdAt: died,
+  });
+  await store.collection<string[]>('announce-pending-index').update('all', (ids) => [...(ids ?? []), key]);
+  const postsBefore = discord.calls.filter(
+    (c) => c.method === 'POST' && c.path === `/channels/${ANNOUNCE}/messages`,
+  ).length;
+
+  // A process that starts now runs the due check, finds the claim's lease over, and takes it.
+  await ready(launch());
+  const claim = await until(
+    async () => {
+      const current = await store
+        .collection<{ outcome: string; messageId?: string }>('announce-claim')
+        .get(key);
+      return current?.outcome === 'announcing' ? undefined : current;
+    },
+    'the claim to be settled',
+    90_000,
+  );
+  assert.equal(claim.outcome, 'announced');
+  assert.equal(claim.messageId, earlier, 'recorded as the message found in the channel');
+  assert.deepEqual(
+    announcements(video.id).map((m) => m.id),
+    [earlier],
+    'not posted a second time',
+  );
+  assert.equal(
+    discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${ANNOUNCE}/messages`).length,
+    postsBefore,
+    'no post was even tried',
+  );
+});
