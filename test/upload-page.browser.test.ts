@@ -608,3 +608,44 @@ test(
     assert.match(done.content ?? '', new RegExp(video.id));
   },
 );
+
+test(
+  'UPLOAD_PAGE_CHUNK_MIB=0: the page sends the whole file in one request; a drop on YouTube’s side resumes from YouTube’s byte',
+  { skip },
+  async () => {
+    // The last test of the file: the bot is restarted with the page sending the file in one request.
+    await bot.stop('SIGKILL');
+    env = { ...env, UPLOAD_PAGE_CHUNK_MIB: '0' };
+    bot = await boot();
+    const alice = accounts['alice']!;
+    const counts = [sessionsOf(alice).length, videosOf(alice).length] as const;
+    const cut = 30 * MiB;
+    try {
+      // YouTube's connection drops 30 MiB into the first PUT; YouTube keeps those 30 MiB.
+      google.fail({ ...PUT, contentRange: /^bytes 0-/ }, { dropAfterBytes: cut });
+      const data = mp4Bytes(100 * MiB + 7, 1010);
+      const path = writeFile('whole.mp4', data);
+      const { url } = await askForPage(ALICE);
+      const { page } = await openPage(url);
+      await page.setInputFiles('#file', path);
+      await expectOneIntactVideo(page, data, ...counts);
+      const session = sessionsOf(alice).at(-1)!;
+      const puts = google.requests.filter(
+        (r) => r.method === 'PUT' && r.query.get('upload_id') === session.id && r.bytes > 0,
+      );
+      // Two PUTs carried bytes: the one cut off, then the rest of the file from YouTube's byte in one
+      // request (with 64 MiB chunks there would be three or more).
+      assert.deepEqual(
+        puts.map((r) => [r.status, r.bytes]),
+        [
+          [0, cut],
+          [200, data.length - cut],
+        ],
+      );
+      await page.close();
+      rmSync(path);
+    } finally {
+      google.clearFaults();
+    }
+  },
+);
