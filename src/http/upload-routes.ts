@@ -215,7 +215,8 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
     const answer = async (status: number, body: string, headers: Record<string, string> = {}) => {
       // A refusal before the body was read: read it to its end first (up to one chunk), so the
       // client hears the answer instead of a connection reset in the middle of its sending.
-      const drain = !req.complete && !req.destroyed && (length ?? Infinity) <= drainLimit(o.chunkBytes ?? CHUNK_BYTES);
+      const drain =
+        !req.complete && !req.destroyed && (length ?? Infinity) <= drainLimit(o.chunkBytes ?? CHUNK_BYTES);
       if (drain) {
         req.resume();
         await new Promise<void>((resolve) => {
