@@ -26,16 +26,8 @@
 // idle until the next PATCH; and at the Google fake, the gaps between one PUT's answer and the next
 // PUT's first byte. Each stored video is checked (size and sha256). Medians over --runs.
 import { createHash } from 'node:crypto';
-import {
-  appendFileSync,
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -249,7 +241,9 @@ try {
     const size = Math.round(sizeMiB * MiB);
     const path = join(dir, `bench-${sizeMiB}.mp4`);
     const hash = createHash('sha256');
-    writeFileSync(path, '');
+    // Written with awaits: a loop that blocked for the seconds 2 GiB take would starve the fakes (the
+    // bot's gateway heartbeats go unanswered and it drops the connection).
+    const file = await open(path, 'w');
     // Deterministic bytes behind an MP4 'ftyp' box: the page and the bot check the first bytes.
     const FTYP = Buffer.from('000000206674797069736f6d0000020069736f6d69736f32617663316d703431', 'hex');
     let first = true;
@@ -257,8 +251,9 @@ try {
       const slice = first ? Buffer.concat([FTYP, generated.subarray(FTYP.length)]) : generated;
       first = false;
       hash.update(slice);
-      appendFileSync(path, slice);
+      await file.write(slice);
     }
+    await file.close();
     const sha256 = hash.digest('hex');
     const check = (videoId: string | undefined, what: string) => {
       const video = google.videos.get(videoId ?? '');
