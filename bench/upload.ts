@@ -7,7 +7,10 @@
 // the same speed is visible instead of hiding differences.
 //
 //   npm run bench:upload -- [--sizes 256,1024,2048] [--runs 3] [--cases raw,bot|all] [--no-drop]
-//                           [--node-flags "--max-semi-space-size=1"]
+//                           [--node-flags "--max-semi-space-size=1"] [--page | --cases page]
+//
+// --page (or `page` among --cases) adds the upload page's row: bench/page-upload.ts, see there (and its
+// --chunk-mib).
 //
 // Method: the fakes run in this (parent) process, the Google fake's session files on /dev/shm when it exists
 // (BENCH_TMPDIR overrides); every measured case runs in a fresh child process (fork, --expose-gc), so its
@@ -23,7 +26,7 @@
 // is checked (size and sha256) against the source. Figures are medians over --runs (peak RSS: the worst
 // run). The re-send figure is a separate bot run with the fake dropping the first upload PUT's connection
 // after half the file. BENCH_CHILD_FLAGS adds Node flags to every child.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -749,5 +752,21 @@ if (process.argv.includes('--child')) {
     );
   });
 } else {
-  await parent();
+  // The page row (issue #11): --page, or `page` among --cases, runs bench/page-upload.ts (headless Chromium →
+  // the real bot → the Google fake, beside the raw pipe and Chromium alone, in its own run) after the other
+  // cases; `--cases page` alone runs only it. The same --sizes and --runs.
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--cases');
+  const chosen = at >= 0 ? (args[at + 1] ?? '').split(',') : [];
+  const page = args.includes('--page') || chosen.includes('page');
+  if (!(page && at >= 0 && chosen.every((c) => c === 'page'))) await parent();
+  if (page) {
+    const passed = ['sizes', 'runs', 'chunk-mib'].flatMap((name) => {
+      const i = args.indexOf(`--${name}`);
+      return i >= 0 && args[i + 1] !== undefined ? [`--${name}`, args[i + 1]!] : [];
+    });
+    const script = fileURLToPath(new URL('./page-upload.ts', import.meta.url));
+    const { status } = spawnSync(process.execPath, [script, ...passed], { stdio: 'inherit' });
+    if (status !== 0) process.exitCode = status ?? 1;
+  }
 }

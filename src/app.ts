@@ -231,6 +231,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       relay,
       publicUrl: config.publicUrl,
       maxBytes: config.uploads.maxBytes,
+      chunkBytes: config.uploads.pageChunkBytes,
       begin: (jobId, file) => uploads.begin(jobId, file),
       cancel: (jobId, owner) => uploads.cancel(jobId, owner),
       member: async (userId) => {

@@ -68,6 +68,8 @@ export interface Config {
     readonly maxBytes: number;
     /** How long an upload page link stays valid until its transfer starts. */
     readonly pageLinkMs: number;
+    /** Bytes of each request the upload page sends (a multiple of 256 KiB); 0: the whole file in one. */
+    readonly pageChunkBytes: number;
   };
 }
 
@@ -229,7 +231,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     }
     return value;
   };
-  let uploads = { perMember: 1, global: 3, maxBytes: 256 * 1024 ** 3, pageLinkMs: 3600_000 };
+  let uploads = {
+    perMember: 1,
+    global: 3,
+    maxBytes: 256 * 1024 ** 3,
+    pageLinkMs: 3600_000,
+    pageChunkBytes: 64 * 1024 ** 2,
+  };
   let quota = { units: 10_000, inserts: 100, uploadsPerMember: 10, uploadsPerServer: 25 };
   if (need === 'all') {
     uploads = {
@@ -237,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
       global: count('UPLOAD_CONCURRENCY', 100),
       maxBytes: whole('UPLOAD_MAX_BYTES', String(256 * 1024 ** 3), 1, 256 * 1024 ** 3),
       pageLinkMs: whole('UPLOAD_LINK_TTL_SECONDS', '3600', 10, 7 * 24 * 3600) * 1000,
+      pageChunkBytes: whole('UPLOAD_PAGE_CHUNK_MIB', '64', 0, 1024 * 1024) * 1024 ** 2,
     };
     quota = {
       units: count('YOUTUBE_QUOTA_UNITS', 100_000_000),

@@ -394,3 +394,13 @@ test('the upload page: UPLOAD_MAX_BYTES (256 GiB) and UPLOAD_LINK_TTL_SECONDS (a
       /UPLOAD_LINK_TTL_SECONDS must be/.test(e.problems.join('\n')),
   );
 });
+
+test('UPLOAD_PAGE_CHUNK_MIB: 64 MiB per request by default, 0 for the whole file, checked', () => {
+  assert.equal(loadConfig(base()).uploads.pageChunkBytes, 64 * 1024 ** 2);
+  assert.equal(loadConfig(base({ UPLOAD_PAGE_CHUNK_MIB: '0' })).uploads.pageChunkBytes, 0);
+  assert.equal(loadConfig(base({ UPLOAD_PAGE_CHUNK_MIB: '16' })).uploads.pageChunkBytes, 16 * 1024 ** 2);
+  assert.throws(
+    () => loadConfig(base({ UPLOAD_PAGE_CHUNK_MIB: '0.5' })),
+    (e: unknown) => e instanceof ConfigError && /UPLOAD_PAGE_CHUNK_MIB must be/.test(e.problems.join('\n')),
+  );
+});

@@ -4,7 +4,7 @@
 import type { JobRecord } from '../uploads/records.ts';
 import { escapeHtml } from './pages.ts';
 
-/** The size of each tus PATCH: a multiple of YouTube's 256 KiB, so every chunk but the last is valid. */
+/** The default size of each tus PATCH: a multiple of YouTube's 256 KiB, so every chunk but the last is valid. */
 export const CHUNK_BYTES = 64 * 1024 * 1024;
 
 export interface MemberInfo {
@@ -17,6 +17,8 @@ export function uploadPage(o: {
   job: JobRecord;
   member: MemberInfo;
   maxBytes: number;
+  /** Bytes per PATCH (UPLOAD_PAGE_CHUNK_MIB); 0: the rest of the file in one PATCH. Default 64 MiB. */
+  chunkBytes?: number | undefined;
 }): string {
   const { job } = o;
   const m = job.metadata;
@@ -37,7 +39,7 @@ export function uploadPage(o: {
     endpoint: `/u/${o.token}/files`,
     upload: `/u/${o.token}/files/${job.id}`,
     status: `/u/${o.token}/status`,
-    chunk: String(CHUNK_BYTES),
+    chunk: String(o.chunkBytes ?? CHUNK_BYTES),
     max: String(o.maxBytes),
     name: started ? job.source.filename : '',
     size: started ? String(job.source.size) : '',

@@ -25,6 +25,8 @@ export interface UploadRoutesOptions {
   readonly relay: Relay;
   readonly publicUrl: string;
   readonly maxBytes: number;
+  /** Bytes of each PATCH the page sends (a multiple of 256 KiB); 0: the rest of the file in one. */
+  readonly chunkBytes?: number | undefined;
   begin(jobId: string, file: { size: number; filename: string }): Promise<unknown>;
   cancel(jobId: string, owner: string): Promise<unknown>;
   /** The member's display name and @username, for the page (undefined: their id is shown). */
@@ -47,8 +49,11 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
 };
 
-/** The most a refused PATCH body is read to its end before the answer (one chunk and then some). */
-const DRAIN_LIMIT = CHUNK_BYTES + 16 * 1024 * 1024;
+/**
+ * The most a refused PATCH body is read to its end before the answer (one chunk and then some); a
+ * longer one (a page sending the whole file in one PATCH) is answered at once and its connection closed.
+ */
+const drainLimit = (chunkBytes: number) => (chunkBytes > 0 ? chunkBytes : CHUNK_BYTES) + 16 * 1024 * 1024;
 
 const GONE = {
   unknown: {
@@ -124,6 +129,7 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
         username: job.owner,
       },
       maxBytes: o.maxBytes,
+      chunkBytes: o.chunkBytes,
     });
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
@@ -209,7 +215,8 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
     const answer = async (status: number, body: string, headers: Record<string, string> = {}) => {
       // A refusal before the body was read: read it to its end first (up to one chunk), so the
       // client hears the answer instead of a connection reset in the middle of its sending.
-      const drain = !req.complete && !req.destroyed && (length ?? Infinity) <= DRAIN_LIMIT;
+      const drain =
+        !req.complete && !req.destroyed && (length ?? Infinity) <= drainLimit(o.chunkBytes ?? CHUNK_BYTES);
       if (drain) {
         req.resume();
         await new Promise<void>((resolve) => {

@@ -29,6 +29,13 @@ import { SNIFF_BYTES, sniffVideo } from './sniff.ts';
 /** YouTube's unit: every chunk but the last must be a multiple of it. */
 export const CHUNK_UNIT = 256 * 1024;
 
+/**
+ * Progress goes to the job every MiB or every tenth of a second (as the attachment engine's does):
+ * a report per socket read (16–64 KiB) is garbage the bot pays for with CPU it needs for relaying.
+ */
+const PROGRESS_BYTES = 1024 * 1024;
+const PROGRESS_MS = 100;
+
 /** A refusal the page is told as an HTTP status and one sentence (the shape tus servers answer). */
 export class RelayRefusal extends Error {
   readonly status_code: number;
@@ -328,6 +335,7 @@ export function createRelay(deps: RelayDeps) {
           await entry.hooks.onSession(entry.uri);
         }
         const last = offset + length >= size;
+        let reported = { sent: 0, at: Date.now() };
         const status = await sendRange({
           sessionUri: entry.uri,
           size,
@@ -337,7 +345,13 @@ export function createRelay(deps: RelayDeps) {
           token: entry.token,
           signal: entry.hooks.signal,
           ...net,
-          onSent: (n) => entry.hooks.onProgress(offset + n, last && n >= length),
+          onSent: (n) => {
+            const now = Date.now();
+            if (n >= length || n - reported.sent >= PROGRESS_BYTES || now - reported.at >= PROGRESS_MS) {
+              reported = { sent: n, at: now };
+              entry.hooks.onProgress(offset + n, last && n >= length);
+            }
+          },
         });
         if (status.kind === 'complete') {
           entry.acked = size;

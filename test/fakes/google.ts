@@ -438,9 +438,10 @@ export class FakeGoogle {
 
   // ---- dispatch ----
 
-  private takeFault(method: string, url: URL): FailAction | null {
+  private takeFault(method: string, url: URL, contentRange: string | undefined): FailAction | null {
     const rule = this.faults.find((r) => {
       if (r.match.method !== undefined && r.match.method.toUpperCase() !== method) return false;
+      if (r.match.contentRange !== undefined && !r.match.contentRange.test(contentRange ?? '')) return false;
       r.match.path.lastIndex = 0;
       if (r.match.path.test(url.pathname)) return true;
       r.match.path.lastIndex = 0;
@@ -500,7 +501,7 @@ export class FakeGoogle {
     const ctx: RequestContext = { url, record, dropAfterBytes: null, keepBytes: null };
     this.state.releaseScheduled();
     try {
-      const action = this.takeFault(method, url);
+      const action = this.takeFault(method, url, req.headers['content-range']);
       if (action !== null) {
         if ('delayMs' in action) await sleep(action.delayMs);
         else if ('holdAnswerMs' in action) holdAnswer(res, action.holdAnswerMs);

@@ -203,10 +203,14 @@ export interface RequestRecord {
   bytes: number;
 }
 
-/** What a fault-injection rule matches: HTTP method (any when absent) and a regex tested on the path and on path+query. */
+/**
+ * What a fault-injection rule matches: HTTP method (any when absent), a regex tested on the path and on path+query,
+ * and (when given) a regex the request's Content-Range must match — e.g. one chunk of a resumable session.
+ */
 export interface FailMatch {
   method?: string;
   path: RegExp;
+  contentRange?: RegExp;
 }
 
 /** What an injected fault does. */
