@@ -177,6 +177,7 @@ export class FakeDiscord {
       store,
       interactions: this.interactions,
       gatewayUrl: this.gatewayUrl,
+      recommendedShards: options.recommendedShards ?? Math.max(1, Math.ceil(store.guilds.size / 1000)),
       calls: this.calls,
       injections: this.injections,
     });
