@@ -54,6 +54,7 @@ interface BaseOptions {
   locale?: string | undefined;
   memberPermissions?: string | undefined;
   appPermissions?: string | undefined;
+  attachmentSizeLimit?: number | undefined;
 }
 
 const EPHEMERAL = 64;
@@ -119,7 +120,7 @@ export class Interactions {
       entitlements: [],
       authorizing_integration_owners: { '0': guildId ?? '0' },
       context: guildId === null ? 1 : 0,
-      attachment_size_limit: ATTACHMENT_SIZE_LIMIT,
+      attachment_size_limit: opts.attachmentSizeLimit ?? ATTACHMENT_SIZE_LIMIT,
     };
     if (guild) {
       const permissions = opts.memberPermissions ?? store.permissionsOf(guild, user.id).toString();

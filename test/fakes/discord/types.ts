@@ -232,6 +232,8 @@ export interface CommandOptions {
   locale?: string | undefined;
   /** Overrides app_permissions (decimal string). */
   appPermissions?: string | undefined;
+  /** attachment_size_limit: the member's real limit (10 MiB by default; Nitro 500 MiB, boosted servers more). */
+  attachmentSizeLimit?: number | undefined;
 }
 
 /** The message a component was on (looked up among the bot's messages; a stub is made if unknown). */
