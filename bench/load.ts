@@ -345,7 +345,7 @@ async function main(): Promise<void> {
       if (!shared) await boot('process 1 (restarted)');
       // Twice the target at most: past that the take-over did not happen (the figure says so).
       const deadline = killedAt + 2 * TARGETS.takeoverS * 1000;
-      for (;;) {
+      for (; sending.length > 0;) {
         const moving = sending.every((s) => {
           const now = google.sessions.get(s.id);
           return !now || now.done || bytesIn(now) > (at.get(s.id) ?? 0);
@@ -404,7 +404,7 @@ async function main(): Promise<void> {
       `interaction ack latency while uploads stream: p50 ${percentile(sorted, 50)} ms, p99 ${p99} ms (${sorted.length} commands, ${unanswered} unanswered) ${mark(p99 <= TARGETS.p99Ms)}`,
       `aggregate upload throughput: ${(rate / MiB).toFixed(1)} MiB/s; raw pipe ${(rawRate / MiB).toFixed(1)} MiB/s; ratio ${(rate / rawRate).toFixed(2)} ${mark(rate / rawRate >= TARGETS.ratioToRaw)}`,
       takeoverS === undefined
-        ? 'take-over: not measured (--no-kill)'
+        ? `take-over: not measured (${kill ? 'no upload was sending at the kill: more or larger uploads' : '--no-kill'})`
         : takeoverS === Infinity
           ? `take-over after the kill: not within ${2 * TARGETS.takeoverS} s ❌`
           : `take-over after the kill: ${takeoverS.toFixed(1)} s ${mark(takeoverS <= TARGETS.takeoverS)}`,
