@@ -16,7 +16,7 @@ import { startHttpServer, type HttpServer } from './http/server.ts';
 import { oauthRoutes } from './http/oauth-routes.ts';
 import { linkBrowser } from './http/link-browser.ts';
 import { createDiscordSignIn } from './http/discord-oauth.ts';
-import { createClient, gatewayStatus } from './discord/client.ts';
+import { createClient, gatewayStatus, shardStatus } from './discord/client.ts';
 import { createDispatcher } from './discord/dispatcher.ts';
 import { loadCommands } from './discord/loader.ts';
 import { editOriginalReply } from './discord/notify.ts';
@@ -29,6 +29,8 @@ import { pageLinks } from './uploads/page-links.ts';
 import { uploadRoutes } from './http/upload-routes.ts';
 import { createAnnouncer } from './announce/announcer.ts';
 import { discordAnnouncementFinder, discordAnnouncementPoster } from './discord/announce.ts';
+import { metrics } from './metrics.ts';
+import { metricsRoute } from './http/metrics-route.ts';
 import type { Client } from 'discord.js';
 
 export interface AppOptions {
@@ -241,7 +243,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
     }),
   );
-  const health = { gateway: () => gatewayStatus(client), store: () => store.ping() };
+  routes['GET /metrics'] = metricsRoute(config.metricsToken);
+  const removeMetricSources = metrics.addSources({
+    uploads: () => uploads.stats(),
+    quota: () => quota.usage(),
+  });
+  const health = {
+    gateway: () => gatewayStatus(client),
+    store: () => store.ping(),
+    shards: () => shardStatus(client),
+  };
   const http = await startHttpServer(config.httpPort, health, logger, routes);
   logger.info({ port: http.port(), publicUrl: config.publicUrl }, 'http listening');
 
@@ -285,6 +296,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await client.destroy();
       await http.close();
       await store.close();
+      removeMetricSources();
     },
   };
 }

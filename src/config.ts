@@ -5,6 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { Keyring } from './store/seal.ts';
 import { REDIS_REFUSED } from './store/driver.ts';
 import { openTokenKey, readKeys } from './token-key.ts';
+import { readMetricsToken, readShards, type ShardPlan } from './config-ops.ts';
+
+export type { ShardPlan } from './config-ops.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -23,6 +26,8 @@ export interface Config {
      * refuses anyone but the member who ran /link. Discord's OAuth2 pages are on DISCORD_API_URL's host.
      */
     readonly clientSecret: string | undefined;
+    /** DISCORD_SHARD_COUNT / DISCORD_SHARDS: the gateway shards this process connects. */
+    readonly shards: ShardPlan;
   };
   readonly google: {
     readonly clientId: string;
@@ -51,6 +56,8 @@ export interface Config {
   /** Advice to log at start (e.g. a key file found inside the data folder). */
   readonly notices: readonly string[];
   readonly logLevel: LogLevel;
+  /** METRICS_TOKEN: the bearer token GET /metrics asks for; open to anyone who reaches the port without it. */
+  readonly metricsToken: string | undefined;
   /** The Google Cloud project's daily YouTube quota (raise it here after Google grants more), and the
    * share of its uploads one member, or one server's moderators together, may start a day. */
   readonly quota: {
@@ -199,6 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     );
   }
 
+  const shards: ShardPlan = need === 'all' ? readShards(read, problems) : { count: 'auto' };
+  const metricsToken = need === 'all' ? readMetricsToken(read, problems) : undefined;
+
   let google: Config['google'] = { clientId: '', clientSecret: '', authUrl: '', tokenUrl: '', revokeUrl: '' };
   let youtubeApiUrl: string = DEFAULTS.YOUTUBE_API_URL;
   let youtubeFeedUrl: string = DEFAULTS.YOUTUBE_FEED_URL;
@@ -298,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     tokenKeySource = opened.source;
   }
   return {
-    discord: { token, applicationId, guildId, apiUrl, cdnHosts, clientSecret },
+    discord: { token, applicationId, guildId, apiUrl, cdnHosts, clientSecret, shards },
     google,
     youtubeApiUrl,
     youtubeFeedUrl,
@@ -311,6 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     tokenKeySource,
     notices,
     logLevel,
+    metricsToken,
     uploads,
     quota,
   };

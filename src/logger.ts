@@ -1,5 +1,7 @@
 // Structured logging with pino. Secrets are redacted by configuration as a second line of defence:
 // code should never pass a token to the logger in the first place.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
 
@@ -58,10 +60,23 @@ export function serializeError(error: unknown): Record<string, unknown> {
   };
 }
 
+/** Fields of the work in progress (the shard an interaction came in on), added to every line it logs. */
+const context = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+
+/**
+ * Runs `work` with `fields` on every log line written while it (and whatever it awaits) runs, whichever
+ * logger writes them: the gateway shard of an interaction reaches the dispatcher's and the services' lines.
+ */
+export function withLogFields<T>(fields: Readonly<Record<string, unknown>>, work: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, work);
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
-    base: { service: 'tubebridge' },
+    // pid and host on every line: several processes of the bot may write to one log.
+    base: { service: 'tubebridge', pid: process.pid, hostname: hostname() },
+    mixin: () => context.getStore() ?? {},
     serializers: { err: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -59,7 +59,13 @@ test('the bot identifies with its token and answers /health with the gateway and
   assert.equal(discord.identified(), 1);
   const response = await fetch(`${await bot.httpOrigin()}/healthz`);
   assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { status: 'ok', gateway: 'ready', store: 'ok' });
+  assert.deepEqual(await response.json(), {
+    status: 'ok',
+    gateway: 'ready',
+    store: 'ok',
+    // This process's shards: Discord recommends one for a bot in one server.
+    shards: { count: 1, ids: [{ id: 0, status: 'ready' }] },
+  });
   assert.equal(response.headers.get('cache-control'), 'no-store');
 });
 

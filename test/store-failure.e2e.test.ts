@@ -117,13 +117,23 @@ const healthz = async () => {
 test('while the store fails: /healthz answers 503 store: down, a command answers one sentence and logs the error', async () => {
   assert.deepEqual(await healthz(), {
     status: 200,
-    body: { status: 'ok', gateway: 'ready', store: 'ok' },
+    body: {
+      status: 'ok',
+      gateway: 'ready',
+      store: 'ok',
+      shards: { count: 1, ids: [{ id: 0, status: 'ready' }] },
+    },
   });
 
   control.fault = everything;
   assert.deepEqual(await healthz(), {
     status: 503,
-    body: { status: 'degraded', gateway: 'ready', store: 'down' },
+    body: {
+      status: 'degraded',
+      gateway: 'ready',
+      store: 'down',
+      shards: { count: 1, ids: [{ id: 0, status: 'ready' }] },
+    },
   });
   const interaction = upload(ALICE, 'During the outage', mp4Bytes(100_000, 1));
   const reply = await interaction.waitForOriginal((m) => !/^$/.test(m.content ?? ''), 10_000);
@@ -142,7 +152,12 @@ test('while the store fails: /healthz answers 503 store: down, a command answers
 
   assert.deepEqual(await healthz(), {
     status: 200,
-    body: { status: 'ok', gateway: 'ready', store: 'ok' },
+    body: {
+      status: 'ok',
+      gateway: 'ready',
+      store: 'ok',
+      shards: { count: 1, ids: [{ id: 0, status: 'ready' }] },
+    },
   });
   assert.equal(
     [...google.videos.values()].filter((v) => v.snippet.title === 'During the outage').length,

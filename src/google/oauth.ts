@@ -15,6 +15,7 @@ import {
 import { googleReason, UserError } from '../errors.ts';
 import { costOf, type Quota } from './quota.ts';
 import { createLinkFlow } from './link-flow.ts';
+import { metrics } from '../metrics.ts';
 
 export { SCOPES, STATE_TTL_MS } from './link-flow.ts';
 export type {
@@ -45,6 +46,14 @@ export function createOAuth(
       },
       // Not forceRefreshOnFailure: google-auth-library would then refresh and resend after every
       // 403 too (quotaExceeded, forbidden), doubling the cost. A 401 is handled in withClient.
+    });
+    // Error answers of Google's APIs (OAuth and YouTube) by status, for /metrics.
+    client.transporter.interceptors.response.add({
+      rejected: (error: unknown) => {
+        const status = (error as { status?: unknown }).status;
+        if (typeof status === 'number') metrics.apiError('google', status);
+        throw error;
+      },
     });
     // Every YouTube API request the client sends is counted against the shared daily quota first.
     if (quota) {

@@ -7,6 +7,7 @@ import type { youtube_v3 } from '@googleapis/youtube';
 import type { OAuth2Client } from 'google-auth-library';
 import { request, type Dispatcher } from 'undici';
 import { googleReasonMessage, isNetworkError, UserError } from '../errors.ts';
+import { metrics } from '../metrics.ts';
 
 export interface VideoMetadata {
   snippet: { title: string; description: string; tags?: string[]; categoryId: string };
@@ -170,6 +171,7 @@ export function discard(stream: Readable): void {
  */
 async function responseError(res: Dispatcher.ResponseData, onSession = true): Promise<UploadError> {
   const status = res.statusCode;
+  metrics.apiError('google', status);
   const reason = reasonOf(parseJson(await readSmall(res.body).catch(() => '')));
   const more = { reason, status, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
   const known = googleReasonMessage(reason);
@@ -390,6 +392,7 @@ export async function sendFrom(o: SendOptions): Promise<SessionStatus> {
     highWaterMark: 64 * 1024,
     transform(chunk: Buffer, _encoding, callback) {
       sent += chunk.length;
+      metrics.bytesSent(chunk.length);
       onSent?.(sent);
       callback(null, chunk);
     },
@@ -448,6 +451,7 @@ export async function sendRange(o: SendOptions & { length: number }): Promise<Se
         callback(new UploadError('network', MESSAGES.network));
         return;
       }
+      metrics.bytesSent(chunk.length);
       onSent?.(sent);
       callback(null, chunk);
     },

@@ -11,6 +11,8 @@ export interface Health {
   gateway(): string;
   /** True when the store answered a real round trip (a write read back); false or a throw is "down". */
   store(): Promise<boolean>;
+  /** This process's gateway shards: the count all processes share, and each of its shards' status. */
+  shards?(): { count: number; ids: { id: number; status: string }[] };
 }
 
 const SAFE_HEADERS = {
@@ -42,8 +44,15 @@ export async function startHttpServer(
     'GET /healthz': async (_req, res) => {
       const gateway = health.gateway();
       const store = (await health.store().catch(() => false)) ? 'ok' : 'down';
-      const ok = gateway === 'ready' && store === 'ok';
-      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', gateway, store });
+      const shards = health.shards?.();
+      const ok =
+        gateway === 'ready' && store === 'ok' && (shards?.ids.every((s) => s.status === 'ready') ?? true);
+      sendJson(res, ok ? 200 : 503, {
+        status: ok ? 'ok' : 'degraded',
+        gateway,
+        store,
+        ...(shards ? { shards } : {}),
+      });
     },
     ...routes,
   };

@@ -15,6 +15,7 @@ import { jobCare, StoreWaitInterrupted } from './patience.ts';
 import { followProcessing } from './processing.ts';
 import type { JobRecord, StepName, StepRecord, StepResult } from './records.ts';
 import type { UploadDeps } from './types.ts';
+import { metrics } from '../metrics.ts';
 
 /** The steps for a job whose bytes are in, in order. */
 export function planSteps(job: JobRecord): StepRecord[] {
@@ -134,6 +135,8 @@ export async function runSteps(
         true,
       );
       logger.info({ jobId: job.id, owner: job.owner, status: job.status }, 'upload finished');
+      if (failed) metrics.uploadFailed('processing');
+      else metrics.uploadDone();
       return {};
     },
   };

@@ -13,6 +13,7 @@ import { jobCare, type JobCare } from './patience.ts';
 import { SpeedMeter, type Phase } from './progress.ts';
 import type { JobRecord } from './records.ts';
 import type { UploadDeps } from './types.ts';
+import { metrics } from '../metrics.ts';
 
 export interface Running {
   readonly job: JobRecord;
@@ -122,6 +123,7 @@ export async function endWithout(
     await care.ride('give back the upload share', () => quota.releaseUpload(job));
   }
   deps.logger.info({ jobId: job.id, owner: job.owner, status, referenceId }, 'upload finished');
+  if (status === 'cancelled') metrics.uploadCancelled();
 }
 
 /** What a cancel found: the video after all, or nothing (then the job is ended as cancelled). */
@@ -158,6 +160,8 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
   );
   const { show } = care;
   const speed = new SpeedMeter();
+  // This run's throughput for /metrics: the bytes YouTube did not have yet, over the run's time.
+  const started = { at: performance.now(), received: job.received };
   // A cancel also ends a wait for the store between two tries of the upload.
   const stopWaiting = AbortSignal.any([entry.shutdown, entry.controller.signal]);
   try {
@@ -247,6 +251,7 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
       stopWaiting,
     );
     await recordBytesIn(job, result.video, care);
+    metrics.uploadThroughput(job.source.size - started.received, (performance.now() - started.at) / 1000);
     logger.info(
       {
         jobId: job.id,
@@ -270,6 +275,7 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     const classified =
       error instanceof UploadError ? { message: error.message, kind: error.kind } : classifyError(error);
     logger.warn({ jobId: job.id, owner: job.owner, kind: classified.kind, err: error }, 'upload failed');
+    metrics.uploadFailed(classified.kind);
     const reference =
       'referenceId' in classified && classified.referenceId ? classified.referenceId : undefined;
     await endWithout(job, deps, care, 'failed', classified.message, [classified.message], reference);

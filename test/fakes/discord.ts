@@ -178,6 +178,7 @@ export class FakeDiscord {
       store,
       interactions: this.interactions,
       gatewayUrl: this.gatewayUrl,
+      recommendedShards: options.recommendedShards ?? Math.max(1, Math.ceil(store.guilds.size / 1000)),
       calls: this.calls,
       injections: this.injections,
     });
@@ -301,12 +302,14 @@ export class FakeDiscord {
     filename: string;
     size: number;
     seed: number;
+    /** The file's first bytes instead of generated ones (e.g. an MP4 header for the bot's content sniff). */
+    head?: Buffer | undefined;
     contentType?: string | undefined;
     expiresInMs?: number | undefined;
   }): FakeAttachment {
     const add: AddAttachmentOptions = {
       filename: opts.filename,
-      data: new GeneratedContent(opts.size, opts.seed),
+      data: new GeneratedContent(opts.size, opts.seed, opts.head),
       contentType: opts.contentType,
     };
     if (opts.expiresInMs !== undefined) add.expiresInMs = opts.expiresInMs;

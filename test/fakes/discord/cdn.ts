@@ -25,10 +25,13 @@ export class GeneratedContent {
   readonly size: number;
   readonly seed: number;
   private readonly block: Buffer;
+  /** Bytes that replace the start of the file (a container header a content sniff recognises). */
+  private readonly head: Buffer | undefined;
 
-  constructor(size: number, seed: number) {
+  constructor(size: number, seed: number, head?: Buffer) {
     this.size = size;
     this.seed = seed;
+    this.head = head;
     // xorshift32: cheap, seeded, good enough to be incompressible-looking test data.
     this.block = Buffer.alloc(GENERATED_BLOCK);
     let x = seed >>> 0 || 0x9e3779b9;
@@ -49,6 +52,11 @@ export class GeneratedContent {
   /** Views (no copies) covering bytes [start, end] inclusive, in order, at most 1 MiB each. */
   *slices(start: number, end: number): Generator<Buffer> {
     let position = start;
+    if (this.head && position < this.head.length && position <= end) {
+      const upto = Math.min(this.head.length - 1, end);
+      yield this.head.subarray(position, upto + 1);
+      position = upto + 1;
+    }
     while (position <= end) {
       const index = Math.floor(position / GENERATED_BLOCK);
       const within = position % GENERATED_BLOCK;

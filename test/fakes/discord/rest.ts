@@ -53,6 +53,8 @@ export interface RestDeps {
   store: Store;
   interactions: Interactions;
   gatewayUrl: string;
+  /** GET /gateway/bot `shards`: the count Discord recommends (one per 1,000 guilds, at least 1). */
+  recommendedShards: number;
   calls: RecordedCall[];
   injections: Injection[];
 }
@@ -204,7 +206,7 @@ export class Rest {
     this.add('GET', '/gateway/bot', true, () =>
       ok({
         url: this.deps.gatewayUrl,
-        shards: 1,
+        shards: this.deps.recommendedShards,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
       }),
     );

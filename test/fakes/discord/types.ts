@@ -62,6 +62,8 @@ export interface StartOptions {
   /** Privileged intents enabled in the "developer portal" (bits of GuildMembers 1<<1, GuildPresences 1<<8,
    * MessageContent 1<<15). IDENTIFY asking for others closes with 4014, as Discord does. Default 0. */
   allowedPrivilegedIntents?: number | undefined;
+  /** The shard count GET /gateway/bot recommends (default: one per 1,000 guilds, at least 1, as Discord). */
+  recommendedShards?: number | undefined;
 }
 
 /** One uploaded file of a recorded request. */
