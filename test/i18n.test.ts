@@ -151,6 +151,8 @@ const LONGEST: Record<string, string> = {
   seconds: '59',
   minutes: '59',
   hours: '999',
+  command: '/' + 'x'.repeat(32) + ' ' + 'x'.repeat(32),
+  description: 'x'.repeat(100),
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {
@@ -240,4 +242,13 @@ test('numbers, sizes, speeds and durations are written the way each language wri
   assert.equal(formatDuration('en-US', 185), '3 min 5 s');
   assert.equal(formatDuration('ja', 185), '3分5秒');
   assert.equal(formatDuration('ja', 3 * 3600 + 120), '3時間2分');
+});
+
+test('/help fits one embed description (4,096 characters) in every language, nothing cut', async () => {
+  const { helpText } = await import('../src/discord/help.ts');
+  for (const language of LANGUAGES) {
+    const text = helpText(loadCommands().all, language);
+    assert.ok([...text].length < 4096, `${language}: ${text.length} characters`);
+    assert.match(text, /video info/, `${language}: the last command is there`);
+  }
 });

@@ -5,7 +5,7 @@
 // `cmd.<…>.choices.<value>`, where a text shared by many options is written once under a wildcard
 // (`cmd.*.account.description`, `cmd.playlist.*.video.description`). The checks make sure the English
 // in the files is exactly the English in the modules, so a translation never describes another text.
-import { hasText, ownText, TRANSLATED } from './index.ts';
+import { hasText, ownText, t, TRANSLATED } from './index.ts';
 
 /** The resource keys a definition text at `path` (command, options…, then `description` or `choices.<v>`) may have. */
 export function commandTextKeys(path: readonly string[]): string[] {
@@ -60,4 +60,14 @@ function localizeNode<T extends Localizable>(node: T, path: readonly string[]): 
 /** The definition with Discord's localizations added for every language (names left as they are). */
 export function localizeCommand<T extends { name: string }>(data: T): T {
   return localizeNode(data as T & Localizable, [data.name]);
+}
+
+/** A definition text in the language of `locale` (a Discord locale); `english` when no file has it. */
+export function commandText(
+  locale: string | null | undefined,
+  path: readonly string[],
+  english: string,
+): string {
+  const key = commandTextKey(path);
+  return key === undefined ? english : t(locale, key);
 }

@@ -9,7 +9,7 @@ export function formatNumber(locale: string | null | undefined, n: number): stri
   return new Intl.NumberFormat(languageOf(locale)).format(n);
 }
 
-/** Bytes in binary units with one decimal: "1.5 MiB", "1,5 MiB" (de), "1,5 Mio" is not used: IEC units everywhere. */
+/** Bytes in binary units with one decimal: "1.5 MiB", "1,5 MiB" (de); IEC units in every language. */
 export function formatBytes(locale: string | null | undefined, n: number): string {
   let value = n;
   let unit = 0;
@@ -21,6 +21,8 @@ export function formatBytes(locale: string | null | undefined, n: number): strin
   const number = new Intl.NumberFormat(languageOf(locale), {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
+    // A unit's figure stays under 1024: "1023.9 MiB", as the bot always wrote it.
+    useGrouping: false,
   }).format(value);
   return `${number} ${UNITS[unit]}`;
 }
