@@ -47,6 +47,8 @@ test('every registered description and choice name carries all five translations
       checked++;
     }
     for (const choice of node.choices ?? []) {
+      // The language choices read as each language names itself (Deutsch, 日本語), for everyone.
+      if (path.endsWith(' language') && choice.name !== "the server's language") continue;
       assert.deepEqual(
         Object.keys(choice.name_localizations ?? {}).sort(),
         languages,

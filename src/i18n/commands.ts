@@ -45,6 +45,8 @@ function localizeNode<T extends Localizable>(node: T, path: readonly string[]): 
     const found = localizations([...path, 'description']);
     if (found) out['description_localizations'] = found;
   }
+  // A choice without a text of its own stays as it is: the language choices are each language's own
+  // name (Deutsch, 日本語), the same for every reader, as in Discord's own language list.
   if (node.choices) {
     out['choices'] = node.choices.map((choice) => {
       const found = localizations([...path, 'choices', String(choice.value)]);
