@@ -96,6 +96,16 @@ test("/upload without a linked channel is refused in the member's language, and 
   assert.equal(google.videos.size, videos, 'no video');
 });
 
+test('/link answers a German member in German, with a German button', async () => {
+  const interaction = discord.sendCommand({ name: 'link', user: EMMA, guildId: GUILD, locale: 'de' });
+  const data = (await interaction.response()).data as {
+    content: string;
+    components: { components: { label: string }[] }[];
+  };
+  assert.match(data.content, /^Öffne den Button unten, wähle dein Google-Konto und deinen YouTube-Kanal/);
+  assert.equal(data.components[0]?.components[0]?.label, 'YouTube verknüpfen');
+});
+
 test('a successful upload shows its progress and result in German and in Japanese', async () => {
   await linkMember(
     discord,
@@ -104,12 +114,14 @@ test('a successful upload shows its progress and result in German and in Japanes
     google.addAccount({ email: 'jana@example.com', channel: { title: 'Jana' } }),
     GUILD,
   );
+  // The /link reply is updated in Japanese once the browser part is over.
   await linkMember(
     discord,
     google,
     HARUKI,
     google.addAccount({ email: 'haruki@example.com', channel: { title: 'Haruki' } }),
     GUILD,
+    { locale: 'ja', done: /^\*\*Haruki\*\*と連携しました。\/upload が使えるようになりました。$/ },
   );
 
   const germanBytes = mp4Bytes(2 * MiB + 4321, 1311);
