@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle } from './fakes/google.ts';
 import { startWorld, type World } from './support/app.ts';
-import { linkMember } from './support/link.ts';
+import { linkMember, openLinkPage, TestBrowser } from './support/link.ts';
 import { MiB, mp4Bytes, sha256 } from './support/media.ts';
 
 const GUILD = '800000000000000131';
@@ -104,6 +104,19 @@ test('/link answers a German member in German, with a German button', async () =
   };
   assert.match(data.content, /^Öffne den Button unten, wähle dein Google-Konto und deinen YouTube-Kanal/);
   assert.equal(data.components[0]?.components[0]?.label, 'YouTube verknüpfen');
+});
+
+test('the link page speaks the language of the member who ran /link: Japanese, lang="ja"', async () => {
+  const interaction = discord.sendCommand({ name: 'link', user: EMMA, guildId: GUILD, locale: 'ja' });
+  const data = (await interaction.response()).data as { components: { components: { url: string }[] }[] };
+  const url = data.components[0]?.components[0]?.url ?? '';
+  const page = await openLinkPage(new TestBrowser(), url);
+  assert.equal(page.response.status, 200);
+  assert.match(page.html, /<html lang="ja">/);
+  assert.match(page.html, /<h1>あなたですか？<\/h1>/);
+  assert.match(page.html, /このDiscordアカウントがサーバー「Videos」で\/link を実行しました。/);
+  assert.match(page.html, /<button type="submit">Googleに進む<\/button>/);
+  assert.doesNotMatch(page.html, /Is this you\?|Continue to Google/);
 });
 
 test('a successful upload shows its progress and result in German and in Japanese', async () => {

@@ -159,6 +159,9 @@ const LONGEST: Record<string, string> = {
   description: 'x'.repeat(100),
   language: 'Português (Brasil)',
   channel: 'x'.repeat(100),
+  server: 'x'.repeat(100),
+  where: ' in the server “' + 'x'.repeat(100) + '”',
+  who: 'x'.repeat(32) + ' (@' + 'x'.repeat(32) + ')',
   previous: 'x'.repeat(100),
 };
 
@@ -192,7 +195,7 @@ test('every text key the code names exists', () => {
     for (const line of readFileSync(join(ROOT, file), 'utf8').split('\n')) {
       if (!/\bt\(|\bkey: '/.test(line)) continue;
       for (const match of line.matchAll(
-        /'((?:cmd|help|duration|privacy|progress|upload|link|error)\.[A-Za-z_.*]+)'/g,
+        /'((?:cmd|help|duration|privacy|progress|upload|link|error|page|announce|settings|language)\.[A-Za-z_.*]+)'/g,
       ))
         keys.add(match[1] ?? '');
     }
