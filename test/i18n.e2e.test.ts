@@ -119,6 +119,17 @@ test('the link page speaks the language of the member who ran /link: Japanese, l
   assert.doesNotMatch(page.html, /Is this you\?|Continue to Google/);
 });
 
+test("a page whose member is unknown (an expired link) speaks the browser's language (Accept-Language)", async () => {
+  const expired = `${world.bot.app.ctx.config.publicUrl}/link/${'A'.repeat(43)}`;
+  const french = await fetch(expired, { headers: { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' } });
+  assert.equal(french.status, 400);
+  const html = await french.text();
+  assert.match(html, /<html lang="fr">/);
+  assert.match(html, /<h1>Ce lien a expiré<\/h1>/);
+  const korean = await (await fetch(expired, { headers: { 'accept-language': 'ko-KR' } })).text();
+  assert.match(korean, /<h1>This link has expired<\/h1>/);
+});
+
 test('a successful upload shows its progress and result in German and in Japanese', async () => {
   await linkMember(
     discord,

@@ -8,13 +8,19 @@ import { t } from '../i18n/index.ts';
 const named = (r: LinkRequester) => `${r.displayName} (@${r.username})`;
 const quoted = (name: string | undefined) => (name === undefined ? '' : `“${name}”`);
 
-export const EXPIRED: PageContent = {
+/** The page for a link that is unknown or over; in `locale` (the browser's language: no member is known). */
+export const expiredPage = (locale?: string): PageContent => ({
+  locale,
   tone: 'error',
-  title: 'This link has expired',
-  paragraphs: ['Sign-in links work once, for 10 minutes. Run /link in Discord to get a new one.'],
-};
+  title: t(locale, 'page.expired.title'),
+  paragraphs: [t(locale, 'page.expired.text')],
+});
 
-export function outcomePage(outcome: LinkOutcome): { status: number; content: PageContent } {
+/**
+ * The page for an outcome. `locale` is the browser's language, for the outcomes that know no member
+ * (an unknown or used link); the others speak the language of the member who ran /link.
+ */
+export function outcomePage(outcome: LinkOutcome, locale?: string): { status: number; content: PageContent } {
   switch (outcome.kind) {
     case 'linked': {
       const who = named(outcome.requester);
@@ -74,13 +80,14 @@ export function outcomePage(outcome: LinkOutcome): { status: number; content: Pa
       return {
         status: 400,
         content: {
+          locale,
           tone: 'error',
-          title: 'This link was already used',
-          paragraphs: ['Each sign-in link works once. Run /link in Discord to get a new one.'],
+          title: t(locale, 'page.used.title'),
+          paragraphs: [t(locale, 'page.used.text')],
         },
       };
     case 'invalid_state':
-      return { status: 400, content: EXPIRED };
+      return { status: 400, content: expiredPage(locale) };
     case 'missing_code':
       return {
         status: 400,
@@ -178,10 +185,9 @@ export function wrongAccount(
 }
 
 /** The Continue form did not come from this page in this browser: nothing is consumed. */
-export const NOT_CONFIRMED: PageContent = {
+export const notConfirmedPage = (locale?: string): PageContent => ({
+  locale,
   tone: 'error',
-  title: 'Please open the link again',
-  paragraphs: [
-    "This page could not be confirmed in this browser (it needs the bot's cookie for this site). Open the button in Discord again; nothing was linked.",
-  ],
-};
+  title: t(locale, 'page.notConfirmed.title'),
+  paragraphs: [t(locale, 'page.notConfirmed.text')],
+});
