@@ -19,7 +19,7 @@ export default {
   async execute(interaction, ctx) {
     const visible = interaction.options.getBoolean('public') ?? false;
     await interaction.reply({
-      embeds: [{ title: 'TubeBridge', description: helpText(ctx.commands) }],
+      embeds: [{ title: 'TubeBridge', description: helpText(ctx.commands, interaction.locale) }],
       ...(visible ? {} : { flags: MessageFlags.Ephemeral }),
       allowedMentions: { parse: [] },
     });

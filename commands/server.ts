@@ -17,6 +17,7 @@ import { answerUnlinkPress, isUnlinkPress, startUnlink, type UnlinkTarget } from
 import { UserError } from '../src/errors.ts';
 import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 import { serverOwner, type ServerSettings, type SettingsPatch } from '../src/store/settings.ts';
+import { LANGUAGES, t } from '../src/i18n/index.ts';
 import { requirePlaylistId } from '../src/google/refs.ts';
 import { publicReviewChannelWarning, visibleToEveryone } from '../src/discord/channel-visibility.ts';
 import {
@@ -135,6 +136,16 @@ export default {
               'role',
               'template',
             ].map((n) => ({ name: n, value: n })),
+          },
+          {
+            type: Text,
+            name: 'language',
+            description: "Language of announcements, review cards and notices (default: the server's own)",
+            // Each language by its own name, as Discord's own language list shows them.
+            choices: [
+              { name: "the server's language", value: 'server_default' },
+              ...LANGUAGES.map((l) => ({ name: t(l, 'language.name'), value: l })),
+            ],
           },
         ],
       },
@@ -256,6 +267,11 @@ async function settingsSubcommand(
     template: 'template',
   };
   if (clear && clearable[clear]) patch[clearable[clear]] = null;
+  const language = o.getString('language');
+  if (language === 'server_default') patch.language = null;
+  else if (language !== null && LANGUAGES.includes(language)) patch.language = language;
+  // What "the server's language" is: Discord's guild_locale, seen whenever a setting changes.
+  if (Object.keys(patch).length > 0 && interaction.guildLocale) patch.guildLocale = interaction.guildLocale;
 
   const current = await ctx.settings.get(guildId);
   if (Object.keys(patch).length === 0) {

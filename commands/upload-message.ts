@@ -99,6 +99,7 @@ export default {
     const job = await prepareUpload(
       {
         owner: draft.owner,
+        locale: interaction.locale,
         guildId: draft.guildId,
         channelId: draft.channelId,
         file,

@@ -8,6 +8,7 @@ import { prepareUpload, type PrepareDeps } from '../src/uploads/prepare.ts';
 import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts';
 import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
+import { t } from '../src/i18n/index.ts';
 import { reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
 import { showUpload } from '../src/discord/show-upload.ts';
 import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
@@ -74,13 +75,12 @@ export default {
     const account = await resolveUploadAccount(interaction, ctx);
     const reviewed = account.isServer && !account.byModerator;
     if (reviewed && interaction.guildId && !(await ctx.settings.get(interaction.guildId)).reviewChannelId) {
-      throw new UserError(
-        "Uploads to the server's channel need a moderator's review, but no review channel is set: ask a moderator to choose one with /server settings review_channel.",
-      );
+      throw UserError.t('upload.noReviewChannel');
     }
     const job = await prepareUpload(
       {
         owner: interaction.user.id,
+        locale: interaction.locale,
         account: account.owner,
         reviewed,
         guildId: interaction.guildId,
@@ -154,11 +154,7 @@ export default {
       await interaction.followUp(tooLateReply(jobId, result.videoId));
       return;
     }
-    const content = {
-      not_owner: 'Only the member who started this upload can cancel it.',
-      finished: 'This upload has already finished, so there is nothing to cancel.',
-      not_found: 'This upload is no longer known to the bot.',
-    }[result.kind];
+    const content = t(interaction.locale, `upload.cancel.${result.kind}`);
     await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   },
   async modal(interaction, ctx, [action, reviewId]) {

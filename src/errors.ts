@@ -2,12 +2,29 @@
 // classified into a short, fixed sentence, and anything unknown gets a generic sentence with a
 // reference id that is also in the log. Raw messages from libraries never reach Discord.
 import { randomBytes } from 'node:crypto';
+import { t, type Values } from './i18n/index.ts';
 
-/** An error whose message is written for the member and safe to show as it is. */
+/**
+ * An error whose message is written for the member and safe to show as it is. Made with `UserError.t`,
+ * it names its text by key, so the answer is in the language of whoever reads it; `message` is English.
+ */
 export class UserError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The text's key and values in src/i18n/locales, when the sentence is translated. */
+  readonly text: { key: string; values: Values } | undefined;
+  constructor(message: string, options?: ErrorOptions & { text?: { key: string; values: Values } }) {
     super(message, options);
     this.name = 'UserError';
+    this.text = options?.text;
+  }
+
+  /** A UserError whose sentence is the text `key` (with `values`) in the reader's language. */
+  static t(key: string, values: Values = {}, options?: ErrorOptions): UserError {
+    return new UserError(t('en', key, values), { ...options, text: { key, values } });
+  }
+
+  /** The sentence in the language of `locale` (a Discord locale); English when it has no key. */
+  in(locale: string | null | undefined): string {
+    return this.text ? t(locale, this.text.key, this.text.values) : this.message;
   }
 }
 
@@ -55,112 +72,53 @@ export function newReferenceId(): string {
   return `E${Array.from(randomBytes(7), (b) => alphabet[b % alphabet.length]).join('')}`;
 }
 
-const GOOGLE_REASONS: Record<string, { kind: ErrorKind; message: string }> = {
-  quotaExceeded: {
-    kind: 'quota',
-    message:
-      "The bot has used up today's YouTube API quota, which every server shares. It resets at midnight Pacific time — please try again then.",
-  },
-  uploadLimitExceeded: {
-    kind: 'quota',
-    message: 'Your YouTube channel has reached its daily upload limit. Try again tomorrow.',
-  },
-  rateLimitExceeded: {
-    kind: 'rate_limited',
-    message: 'YouTube is asking the bot to slow down. Please try again in a minute.',
-  },
-  userRateLimitExceeded: {
-    kind: 'rate_limited',
-    message: 'YouTube is asking the bot to slow down. Please try again in a minute.',
-  },
-  forbidden: { kind: 'permission', message: 'YouTube refused: your account is not allowed to do that.' },
-  insufficientPermissions: {
-    kind: 'permission',
-    message:
-      'Your Google link does not grant the permissions this needs. Run /link again and allow every permission.',
-  },
-  youtubeSignupRequired: {
-    kind: 'permission',
-    message:
-      'Your Google account has no YouTube channel yet. Create one at https://www.youtube.com/create_channel, then try again.',
-  },
-  authError: { kind: 'auth_revoked', message: 'Your Google link expired — run /link to connect again.' },
-  videoNotFound: {
-    kind: 'not_found',
-    message: 'That video does not exist, or it is private to someone else.',
-  },
-  playlistNotFound: {
-    kind: 'not_found',
-    message: 'That playlist does not exist, or it is private to someone else.',
-  },
-  invalidTitle: {
-    kind: 'user',
-    message: 'YouTube rejected the title: it must have 1 to 100 characters and no < or >.',
-  },
-  invalidDescription: {
-    kind: 'user',
-    message: 'YouTube rejected the description: it must stay within 5,000 bytes and have no < or >.',
-  },
-  invalidTags: {
-    kind: 'user',
-    message: 'YouTube rejected the tags: together they must stay within 500 characters and have no < or >.',
-  },
-  invalidCategoryId: {
-    kind: 'user',
-    message: 'YouTube does not accept that category for uploads. Pick another category.',
-  },
-  invalidPublishAt: {
-    kind: 'user',
-    message:
-      'YouTube rejected the scheduled time: it must be in the future, and only a private video can be scheduled.',
-  },
-  invalidVideoMetadata: { kind: 'user', message: "YouTube rejected the video's details." },
-  playlistForbidden: {
-    kind: 'permission',
-    message: 'That playlist belongs to another channel, so you cannot change it.',
-  },
-  playlistItemsNotAccessible: {
-    // YouTube answers this both for listing a private playlist of another channel and for changing
-    // the entries of any playlist of another channel.
-    kind: 'permission',
-    message:
-      'That playlist belongs to another channel, so you cannot change its videos (or see them, if it is private).',
-  },
-  playlistItemNotFound: { kind: 'not_found', message: 'That video is not in the playlist.' },
-  playlistOperationUnsupported: {
-    kind: 'user',
-    message:
-      'YouTube manages that playlist itself (your uploads or liked videos), so it cannot be changed. Pick one of your own playlists.',
-  },
+/** Google's error reasons the bot knows: their kind, and their sentence (src/i18n/locales `error.google.*`). */
+const GOOGLE_REASONS: Record<string, { kind: ErrorKind; key: string }> = {
+  quotaExceeded: { kind: 'quota', key: 'error.google.quotaExceeded' },
+  uploadLimitExceeded: { kind: 'quota', key: 'error.google.uploadLimitExceeded' },
+  rateLimitExceeded: { kind: 'rate_limited', key: 'error.google.rateLimitExceeded' },
+  userRateLimitExceeded: { kind: 'rate_limited', key: 'error.google.rateLimitExceeded' },
+  forbidden: { kind: 'permission', key: 'error.google.forbidden' },
+  insufficientPermissions: { kind: 'permission', key: 'error.google.insufficientPermissions' },
+  youtubeSignupRequired: { kind: 'permission', key: 'error.google.youtubeSignupRequired' },
+  authError: { kind: 'auth_revoked', key: 'error.google.authError' },
+  videoNotFound: { kind: 'not_found', key: 'error.google.videoNotFound' },
+  playlistNotFound: { kind: 'not_found', key: 'error.google.playlistNotFound' },
+  invalidTitle: { kind: 'user', key: 'error.google.invalidTitle' },
+  invalidDescription: { kind: 'user', key: 'error.google.invalidDescription' },
+  invalidTags: { kind: 'user', key: 'error.google.invalidTags' },
+  invalidCategoryId: { kind: 'user', key: 'error.google.invalidCategoryId' },
+  invalidPublishAt: { kind: 'user', key: 'error.google.invalidPublishAt' },
+  invalidVideoMetadata: { kind: 'user', key: 'error.google.invalidVideoMetadata' },
+  playlistForbidden: { kind: 'permission', key: 'error.google.playlistForbidden' },
+  // YouTube answers this both for listing a private playlist of another channel and for changing
+  // the entries of any playlist of another channel.
+  playlistItemsNotAccessible: { kind: 'permission', key: 'error.google.playlistItemsNotAccessible' },
+  playlistItemNotFound: { kind: 'not_found', key: 'error.google.playlistItemNotFound' },
+  playlistOperationUnsupported: { kind: 'user', key: 'error.google.playlistOperationUnsupported' },
   playlistContainsMaximumNumberOfVideos: {
     kind: 'user',
-    message: 'That playlist is full: YouTube allows at most 5,000 videos in one playlist.',
+    key: 'error.google.playlistContainsMaximumNumberOfVideos',
   },
-  manualSortRequired: {
-    kind: 'user',
-    message:
-      'That playlist is sorted automatically, so videos cannot be placed at a position. Switch it to manual order in YouTube Studio, or leave the position out.',
-  },
-  invalidPlaylistItemPosition: {
-    kind: 'user',
-    message: 'That position is outside the playlist. Positions start at 1 and go up to the number of videos.',
-  },
-  playlistTitleRequired: { kind: 'user', message: 'A playlist needs a title.' },
-  invalidPlaylistSnippet: {
-    kind: 'user',
-    message: 'YouTube rejected the playlist details: the title must have 1 to 150 characters and no < or >.',
-  },
-  invalidPageToken: {
-    kind: 'user',
-    message: 'That page of the list is no longer there (the list changed). Run the command again.',
-  },
-  videoRatingDisabled: { kind: 'permission', message: 'The owner of that video has turned off likes.' },
-  badContent: { kind: 'user', message: 'YouTube does not accept this kind of file as a video.' },
+  manualSortRequired: { kind: 'user', key: 'error.google.manualSortRequired' },
+  invalidPlaylistItemPosition: { kind: 'user', key: 'error.google.invalidPlaylistItemPosition' },
+  playlistTitleRequired: { kind: 'user', key: 'error.google.playlistTitleRequired' },
+  invalidPlaylistSnippet: { kind: 'user', key: 'error.google.invalidPlaylistSnippet' },
+  invalidPageToken: { kind: 'user', key: 'error.google.invalidPageToken' },
+  videoRatingDisabled: { kind: 'permission', key: 'error.google.videoRatingDisabled' },
+  badContent: { kind: 'user', key: 'error.google.badContent' },
 };
 
 /** The member-facing sentence for a Google error reason, if the reason is one the bot knows. */
-export function googleReasonMessage(reason: string | undefined): string | undefined {
-  return reason === undefined ? undefined : GOOGLE_REASONS[reason]?.message;
+export function googleReasonMessage(reason: string | undefined, locale?: string | null): string | undefined {
+  const known = reason === undefined ? undefined : GOOGLE_REASONS[reason];
+  return known === undefined ? undefined : t(locale, known.key);
+}
+
+/** A UserError (in the reader's language) for a Google error reason the bot knows. */
+export function googleReasonError(reason: string | undefined): UserError | undefined {
+  const known = reason === undefined ? undefined : GOOGLE_REASONS[reason];
+  return known === undefined ? undefined : UserError.t(known.key);
 }
 
 interface GoogleErrorBody {
@@ -215,16 +173,19 @@ export function storeErrorIn(error: unknown): StoreError | undefined {
   return undefined;
 }
 
-/** Turns any thrown value into what the member sees and what the log records. */
-export function classifyError(error: unknown): Classified {
-  if (error instanceof UserError) return { kind: 'user', message: error.message, detail: {} };
+/**
+ * Turns any thrown value into what the member sees (in the language of `locale`, a Discord locale;
+ * English without one) and what the log records.
+ */
+export function classifyError(error: unknown, locale?: string | null): Classified {
+  if (error instanceof UserError) return { kind: 'user', message: error.in(locale), detail: {} };
   const storeError = storeErrorIn(error);
   if (storeError) {
     // Not "nothing was changed": a YouTube call may have gone through before the store failed.
     const referenceId = newReferenceId();
     return {
       kind: 'store',
-      message: `The bot's storage is not answering right now, so I could not finish this — please try again in a minute (reference ${referenceId}).`,
+      message: t(locale, 'error.store', { ref: referenceId }),
       referenceId,
       detail: { storeOperation: storeError.operation, storeCollection: storeError.collection },
     };
@@ -237,27 +198,26 @@ export function classifyError(error: unknown): Classified {
   if (reason === 'invalid_grant') {
     return {
       kind: 'auth_revoked',
-      message: 'Your Google link expired or was revoked — run /link to connect again.',
+      message: t(locale, 'error.invalidGrant'),
       detail: { reason },
     };
   }
   const known = reason === undefined ? undefined : GOOGLE_REASONS[reason];
-  if (known) return { ...known, detail: { reason } };
+  if (known) return { kind: known.kind, message: t(locale, known.key), detail: { reason } };
 
   if (name === 'DiscordAPIError' || name.startsWith('DiscordAPIError')) {
     const discordCode = typeof code === 'number' ? code : undefined;
     if (discordCode === 50013) {
       return {
         kind: 'permission',
-        message:
-          'I am missing a Discord permission in this channel (for example Send Messages or Embed Links).',
+        message: t(locale, 'error.discordPermission'),
         detail: { discordCode },
       };
     }
     if (discordCode === 50007) {
       return {
         kind: 'discord',
-        message: 'I cannot send you direct messages: your privacy settings block them.',
+        message: t(locale, 'error.discordDm'),
         detail: { discordCode },
       };
     }
@@ -265,14 +225,14 @@ export function classifyError(error: unknown): Classified {
   if (typeof code === 'string' && NETWORK_CODES.has(code)) {
     return {
       kind: 'network',
-      message: 'A network problem stopped this. Please try again in a moment.',
+      message: t(locale, 'error.network'),
       detail: { errorCode: code },
     };
   }
   const referenceId = newReferenceId();
   return {
     kind: 'internal',
-    message: `Something went wrong on my side. If it keeps happening, give this reference to the server admins: ${referenceId}.`,
+    message: t(locale, 'error.internal', { ref: referenceId }),
     referenceId,
     detail: {
       errorName: name,

@@ -64,7 +64,7 @@ test('an upload link that expires unused gives its daily upload back', async () 
   assert.equal(first.label, 'Choose the video', 'the first link of the day');
   // Her one upload of the day is counted while the link waits: a second is refused.
   const refused = await askForPage();
-  assert.match(refused.content, /^You have started 1 uploads today/);
+  assert.match(refused.content, /^You have started 1 upload today/);
   assert.equal(refused.label, undefined, 'no link');
   await first.interaction.waitForOriginal((m) => /link expired/i.test(m.content ?? ''), 60_000);
   // The message comes first, then the record and the share given back; the end is logged after both.

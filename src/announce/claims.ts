@@ -16,7 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
-import type { ServerSettings } from '../store/settings.ts';
+import { DEFAULT_TEMPLATE, serverLocale, type ServerSettings } from '../store/settings.ts';
+import { t } from '../i18n/index.ts';
 import { storeErrorIn } from '../errors.ts';
 import { buildAnnouncement, type Announcement } from './render.ts';
 import { announcedVideo, type Facts } from './facts.ts';
@@ -182,7 +183,12 @@ export function createClaims(deps: ClaimsDeps) {
         {
           announceChannelId: channelId,
           announceRoleId: ping ? settings.announceRoleId : undefined,
-          template: settings.template,
+          // The bot's own default template speaks the server's language; a server's own stays as written.
+          template:
+            settings.template === DEFAULT_TEMPLATE
+              ? t(serverLocale(settings), 'announce.template')
+              : settings.template,
+          locale: serverLocale(settings),
         },
         announcedVideo(facts, memberId),
       );

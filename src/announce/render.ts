@@ -27,6 +27,8 @@ export interface Announcement {
   readonly uploader: string;
   /** https://youtu.be/ID */
   readonly url: string;
+  /** The server's language for the message's fixed parts (the template stays as the server wrote it). */
+  readonly locale?: string | undefined;
 }
 
 export const LIMITS = { content: 2000, embedTitle: 256, authorName: 256, fieldValue: 1024 } as const;
@@ -81,7 +83,12 @@ export function renderContent(
 /** The announcement for a video in a server, from its settings. */
 export function buildAnnouncement(
   guildId: string,
-  settings: { announceChannelId: string; announceRoleId: string | undefined; template: string },
+  settings: {
+    announceChannelId: string;
+    announceRoleId: string | undefined;
+    template: string;
+    locale?: string | undefined;
+  },
   video: AnnouncedVideo,
 ): Announcement {
   const url = videoUrl(video.id);
@@ -100,5 +107,6 @@ export function buildAnnouncement(
     video,
     uploader,
     url,
+    ...(settings.locale ? { locale: settings.locale } : {}),
   };
 }

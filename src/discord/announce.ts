@@ -11,12 +11,16 @@ import {
 } from 'discord.js';
 import { channelUrl, LIMITS, truncate, type Announcement } from '../announce/render.ts';
 import { messageNonce } from './nonce.ts';
+import { t } from '../i18n/index.ts';
 
 const YOUTUBE_RED = 0xff0000;
 
 export function announcementBody(a: Announcement): RESTPostAPIChannelMessageJSONBody {
   const { video } = a;
-  const kind = video.live ? 'YouTube · live' : video.short ? 'YouTube · Short' : 'YouTube';
+  const kind = t(
+    a.locale,
+    video.live ? 'announce.footerLive' : video.short ? 'announce.footerShort' : 'announce.footer',
+  );
   return {
     content: a.content,
     embeds: [
@@ -34,7 +38,11 @@ export function announcementBody(a: Announcement): RESTPostAPIChannelMessageJSON
           : {}),
         image: { url: video.thumbnailUrl },
         fields: [
-          { name: 'Uploaded by', value: truncate(a.uploader || '—', LIMITS.fieldValue), inline: true },
+          {
+            name: t(a.locale, 'announce.uploadedBy'),
+            value: truncate(a.uploader || '—', LIMITS.fieldValue),
+            inline: true,
+          },
         ],
         footer: { text: kind },
       },

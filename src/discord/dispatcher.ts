@@ -39,7 +39,7 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
         'interaction',
       );
     } catch (error) {
-      const classified = classifyError(error);
+      const classified = classifyError(error, interaction.locale);
       const outcome = classified.kind === 'user' ? 'user_error' : 'error';
       if (outcome === 'error') stats.failed++;
       const log = {
@@ -159,11 +159,9 @@ const isMessage = (c: Command | undefined): c is MessageCommand =>
   c !== undefined && c.data.type === ApplicationCommandType.Message;
 
 function unknownCommand(): UserError {
-  return new UserError(
-    'I do not know this command any more. The bot may have been updated: try again in a minute.',
-  );
+  return UserError.t('error.unknownCommand');
 }
 
 function unknownComponent(): UserError {
-  return new UserError('This button or form is no longer active. Run the command again.');
+  return UserError.t('error.unknownComponent');
 }

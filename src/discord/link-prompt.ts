@@ -9,6 +9,7 @@ import {
 } from 'discord.js';
 import type { Context } from '../context.ts';
 import type { LinkRequester } from '../google/oauth.ts';
+import { t } from '../i18n/index.ts';
 
 /** Who ran the command, as the link page shows them (the member's name and picture in this server). */
 export function requesterOf(interaction: ChatInputCommandInteraction): LinkRequester {
@@ -20,6 +21,7 @@ export function requesterOf(interaction: ChatInputCommandInteraction): LinkReque
     displayName: member?.displayName ?? interaction.user.displayName,
     avatarUrl: shown.displayAvatarURL({ extension: 'png', size: 128 }),
     guildName: interaction.guild?.name,
+    locale: interaction.locale,
   };
 }
 
@@ -36,20 +38,21 @@ export async function replyWithLinkButton(
     reply: { applicationId: interaction.applicationId, token: interaction.token },
     switching: current !== undefined,
   });
-  const Whose = whose === 'your' ? 'Your' : "The server's";
+  const server = whose !== 'your';
+  const say = (key: string, values: Record<string, string> = {}) => t(interaction.locale, key, values);
   const content = !current
-    ? (whose === 'your'
-        ? 'Open the button below, choose your Google account and YouTube channel, and allow access. '
-        : 'Open the button below, choose the Google account and YouTube channel the server will use, and allow access. ') +
-      'The button works once, for 10 minutes, and only for you: its page names you. This message will say when you are linked.'
+    ? say(server ? 'link.prompt.newServer' : 'link.prompt.newYours')
     : current.broken
-      ? `${Whose} link to **${current.channel.title}** expired. Open the button below to link again.`
-      : `${whose === 'your' ? 'You are' : 'The server is'} linked to **${current.channel.title}**. To switch to another channel or Google account, ` +
-        'open the button below; the current link stays until the new one succeeds.';
+      ? say(server ? 'link.prompt.expiredServer' : 'link.prompt.expiredYours', {
+          channel: current.channel.title,
+        })
+      : say(server ? 'link.prompt.linkedServer' : 'link.prompt.linkedYours', {
+          channel: current.channel.title,
+        });
   const button = new ButtonBuilder()
     .setStyle(ButtonStyle.Link)
     .setURL(url)
-    .setLabel(current && !current.broken ? 'Switch channel' : 'Link YouTube');
+    .setLabel(say(current && !current.broken ? 'link.prompt.switchButton' : 'link.prompt.linkButton'));
   await interaction.reply({
     content,
     components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],

@@ -2,6 +2,7 @@
 import { ApplicationCommandType, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 import { commands as modules } from '../../commands/index.ts';
 import type { Command } from './command.ts';
+import { localizeCommand } from '../i18n/commands.ts';
 
 export interface CommandRegistry {
   readonly all: readonly Command[];
@@ -9,7 +10,7 @@ export interface CommandRegistry {
   find(type: ApplicationCommandType, name: string): Command | undefined;
   /** Looks up the command that owns a component custom_id (`<name>:…`). */
   owner(customId: string): Command | undefined;
-  /** The JSON bodies for a bulk overwrite. */
+  /** The JSON bodies for a bulk overwrite, with Discord's localizations for every language the bot speaks. */
   definitions(): RESTPutAPIApplicationCommandsJSONBody;
 }
 
@@ -30,6 +31,6 @@ export function loadCommands(list: readonly Command[] = modules): CommandRegistr
     all: list,
     find: (type, name) => byKey.get(`${type}:${name}`),
     owner: (id) => byName.get(id.split(':', 1)[0] ?? ''),
-    definitions: () => list.map((c) => c.data),
+    definitions: () => list.map((c) => localizeCommand(c.data)),
   };
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../logger.ts';
 import { FINISHED, type JobRecord, type JobRepository } from '../uploads/records.ts';
 import type { SinkFactory } from '../uploads/jobs.ts';
 import { customId } from './command.ts';
+import { t } from '../i18n/index.ts';
 
 /** Codes that mean the interaction token (or its message) can no longer be used. */
 const DEAD_REPLY = new Set([10008, 10015, 10062, 50027]);
@@ -25,11 +26,12 @@ const DM_CLOSED = 50007;
 /** How often a closed DM is tried again while the upload runs (each refusal counts as an invalid request). */
 const DM_RETRY_MS = 60_000;
 
-export function cancelButton(jobId: string) {
+/** The Cancel button, labelled in the language of `locale` (the uploader's). */
+export function cancelButton(jobId: string, locale?: string | null) {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()
       .setCustomId(customId('upload', 'cancel', jobId))
-      .setLabel('Cancel upload')
+      .setLabel(t(locale, 'progress.cancelButton'))
       .setStyle(ButtonStyle.Danger),
   );
 }
@@ -85,7 +87,7 @@ export function discordProgressSink(
   return (job, persist) => {
     /** The progress, privately (the reply or the DM): Cancel while it can stop it, the page's button. */
     const body = (text: string, cancellable: boolean) => {
-      const row = cancellable ? cancelButton(job.id) : new ActionRowBuilder<ButtonBuilder>();
+      const row = cancellable ? cancelButton(job.id, job.locale) : new ActionRowBuilder<ButtonBuilder>();
       const page = pageButton(job, jobs, publicUrl);
       if (page) row.addComponents(page);
       return {

@@ -2,7 +2,8 @@
 import { UserError } from '../errors.ts';
 import { requireHttpsLinks } from '../google/refs.ts';
 import type { QuotaUsage } from '../google/quota.ts';
-import type { ServerSettings } from '../store/settings.ts';
+import { serverLocale, type ServerSettings } from '../store/settings.ts';
+import { t } from '../i18n/index.ts';
 
 export const TEMPLATE_FIELDS = ['{title}', '{url}', '{uploader}', '{channel}', '{role}'] as const;
 
@@ -65,10 +66,19 @@ export function settingsView(s: ServerSettings, templateMax = TEMPLATE_SHOWN): S
       `• Review channel: ${channel(s.reviewChannelId)}`,
       `• Announcements: ${channel(s.announceChannelId)} · ping: ${role(s.announceRoleId)} · Shorts: ${yes(s.announceShorts)} · live streams: ${yes(s.announceLive)}`,
       `• Also announced: members' own uploads: ${yes(s.announceMembers)}${s.announceMembers ? ` (ping: ${yes(s.announceMembersPing)})` : ''} · unlisted videos: ${yes(s.announceUnlisted)}`,
+      languageLine(s),
     ],
     template: template.text,
     shortened: template.cut || playlist.cut,
   };
+}
+
+/** Which language the server's public messages speak, by its own name, and whether it is the server's own. */
+function languageLine(s: ServerSettings): string {
+  const name = t(serverLocale(s), 'language.name');
+  return t('en', 'settings.language', {
+    language: s.language ? name : t('en', 'settings.languageDefault', { language: name }),
+  });
 }
 
 /** The settings as one message text (after `prefix`), within Discord's 2,000 characters; says when shortened. */

@@ -61,7 +61,7 @@ export async function showUpload(
   const cancellable = mine && (job.status === 'queued' || job.status === 'running');
   await interaction.reply({
     content,
-    components: cancellable ? [cancelButton(job.id)] : [],
+    components: cancellable ? [cancelButton(job.id, job.locale)] : [],
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });

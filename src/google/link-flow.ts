@@ -25,6 +25,8 @@ const INTERACTION_TOKEN_MS = 14 * 60 * 1000;
 export interface ReplyTarget {
   readonly applicationId: string;
   readonly token: string;
+  /** The member's Discord locale: the reply is updated in their language. */
+  readonly locale?: string | undefined;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface LinkRequester {
   readonly avatarUrl: string | undefined;
   /** The server /link was run in (for /server link: the server being linked). */
   readonly guildName: string | undefined;
+  /** Their Discord locale (`interaction.locale`): what they read about the link is in their language. */
+  readonly locale?: string | undefined;
 }
 
 /** What the link page shows before anything happens. */
@@ -133,7 +137,11 @@ export function createLinkFlow({ config, store, grants, logger, newClient, revok
 
   const openReply = (record: StateRecord): ReplyTarget | undefined =>
     record.reply && record.reply.expiresAt > Date.now()
-      ? { applicationId: record.reply.applicationId, token: unseal(key, record.owner, record.reply.token) }
+      ? {
+          applicationId: record.reply.applicationId,
+          token: unseal(key, record.owner, record.reply.token),
+          ...(record.requester.locale ? { locale: record.requester.locale } : {}),
+        }
       : undefined;
   /** Creates a single-use state for `owner` and returns the short address to send them to. */
   async function start({ owner, requester, reply, switching = false }: StartOptions): Promise<string> {

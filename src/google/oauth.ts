@@ -90,15 +90,12 @@ export function createOAuth(
           { owner, reason: error.cause instanceof Error ? error.cause.message : undefined },
           'stored grant cannot be opened: wrong TOKEN_ENCRYPTION_KEY or a corrupt record',
         );
-        throw new UserError(
-          "Your stored Google link cannot be read any more (the bot's key changed) — run /link to connect again.",
-        );
+        throw UserError.t('link.unreadable');
       }
       throw error;
     }
-    if (grant === undefined)
-      throw new UserError('You have not linked a YouTube channel yet — run /link first.');
-    if (grant.broken) throw new UserError('Your Google link expired — run /link to connect again.');
+    if (grant === undefined) throw UserError.t('link.notLinked');
+    if (grant.broken) throw UserError.t('link.expired');
     return grant;
   }
 
@@ -137,7 +134,7 @@ export function createOAuth(
       if (googleReason(error) === 'invalid_grant') {
         await grants.markBroken(owner, grant.linkedAt);
         logger.info({ owner }, 'google grant expired or revoked');
-        throw new UserError('Your Google link expired — run /link to connect again.', { cause: error });
+        throw UserError.t('link.expired', {}, { cause: error });
       }
       throw error;
     } finally {

@@ -151,12 +151,10 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
         const started = counted(await shares.get(key));
         if (started.includes(job.id)) return;
         if (started.length >= cap) {
-          const reset = `the count resets at midnight Pacific time (in ${timeToReset(at)})`;
-          throw new UserError(
-            share.kind === 'server'
-              ? `This server's moderators have started ${cap} uploads to its channel today, the most a server may; ${reset}.`
-              : `You have started ${cap} uploads today, the most a member may; ${reset}.`,
-          );
+          throw UserError.t(share.kind === 'server' ? 'upload.serverCap' : 'upload.memberCap', {
+            count: cap,
+            wait: timeToReset(at),
+          });
         }
         // Which share counts it first: a crash between the two writes leaves a note that gives back nothing.
         await admissions.set(job.id, key, SHARE_TTL_MS);

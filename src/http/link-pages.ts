@@ -3,36 +3,43 @@
 import type { LinkOutcome, LinkRequester, PendingLink } from '../google/oauth.ts';
 import { CREATE_CHANNEL_URL } from '../discord/link-messages.ts';
 import type { PageContent } from './pages.ts';
+import { t } from '../i18n/index.ts';
 
 const named = (r: LinkRequester) => `${r.displayName} (@${r.username})`;
 const quoted = (name: string | undefined) => (name === undefined ? '' : `“${name}”`);
 
-export const EXPIRED: PageContent = {
+/** The page for a link that is unknown or over; in `locale` (the browser's language: no member is known). */
+export const expiredPage = (locale?: string): PageContent => ({
+  locale,
   tone: 'error',
-  title: 'This link has expired',
-  paragraphs: ['Sign-in links work once, for 10 minutes. Run /link in Discord to get a new one.'],
-};
+  title: t(locale, 'page.expired.title'),
+  paragraphs: [t(locale, 'page.expired.text')],
+});
 
-export function outcomePage(outcome: LinkOutcome): { status: number; content: PageContent } {
+/**
+ * The page for an outcome. `locale` is the browser's language, for the outcomes that know no member
+ * (an unknown or used link); the others speak the language of the member who ran /link.
+ */
+export function outcomePage(outcome: LinkOutcome, locale?: string): { status: number; content: PageContent } {
   switch (outcome.kind) {
     case 'linked': {
       const who = named(outcome.requester);
       const server = outcome.owner.startsWith('guild:');
+      const locale = outcome.requester.locale;
+      const say = (key: string, values: Record<string, string> = {}) => t(locale, key, values);
       return {
         status: 200,
         content: {
+          locale,
           tone: 'ok',
-          title: server ? "The server's YouTube channel is linked" : 'Your YouTube channel is linked',
+          title: say(server ? 'page.linked.titleServer' : 'page.linked.titleYours'),
           channel: outcome.channel,
           paragraphs: server
             ? [
-                `It is now the channel of the Discord server ${quoted(outcome.requester.guildName)}, linked by the Discord account ${who}.`,
-                'Moderators can now act as it in Discord with account: server.',
+                say('page.linked.server', { server: quoted(outcome.requester.guildName), who }),
+                say('page.linked.serverNext'),
               ]
-            : [
-                `It is now linked to the Discord account ${who}.`,
-                'The bot can now upload to this channel and manage its playlists when you ask it to in Discord.',
-              ],
+            : [say('page.linked.yours', { who }), say('page.linked.yoursNext')],
         },
       };
     }
@@ -73,13 +80,14 @@ export function outcomePage(outcome: LinkOutcome): { status: number; content: Pa
       return {
         status: 400,
         content: {
+          locale,
           tone: 'error',
-          title: 'This link was already used',
-          paragraphs: ['Each sign-in link works once. Run /link in Discord to get a new one.'],
+          title: t(locale, 'page.used.title'),
+          paragraphs: [t(locale, 'page.used.text')],
         },
       };
     case 'invalid_state':
-      return { status: 400, content: EXPIRED };
+      return { status: 400, content: expiredPage(locale) };
     case 'missing_code':
       return {
         status: 400,
@@ -135,24 +143,24 @@ export function confirmPage(
 ): PageContent {
   const { requester } = link;
   const server = link.owner.startsWith('guild:');
-  const where = requester.guildName === undefined ? '' : ` in the server ${quoted(requester.guildName)}`;
+  const locale = requester.locale;
+  const say = (key: string, values: Record<string, string> = {}) => t(locale, key, values);
+  const where =
+    requester.guildName === undefined ? '' : say('page.confirm.where', { server: requester.guildName });
   return {
+    locale,
     tone: 'info',
-    title: 'Is this you?',
+    title: say('page.confirm.title'),
     account: requester,
     paragraphs: [
-      server
-        ? `This Discord account ran /server link${where}. Continuing links the YouTube channel you choose on Google's page as that server's channel: its moderators can then upload, edit and delete videos on it.`
-        : `This Discord account ran /link${where}. Continuing links the YouTube channel you choose on Google's page to this Discord account: whoever owns it can then upload, edit and delete videos on that channel.`,
-      ...(form.signIn
-        ? [`Next, Discord asks you to sign in: only ${named(requester)} can go on to Google.`]
-        : []),
+      say(server ? 'page.confirm.server' : 'page.confirm.member', { where }),
+      ...(form.signIn ? [say('page.confirm.signIn', { who: named(requester) })] : []),
     ],
-    warning: `Continue only if this is you. If someone sent you this link, close this page: nothing happens unless you continue.`,
+    warning: say('page.confirm.warning'),
     form: {
       action: form.action,
       fields: { token: form.token },
-      button: form.signIn ? 'Sign in with Discord to continue' : 'Continue to Google',
+      button: say(form.signIn ? 'page.confirm.signInButton' : 'page.confirm.continueButton'),
       targets: form.targets,
     },
   };
@@ -177,10 +185,9 @@ export function wrongAccount(
 }
 
 /** The Continue form did not come from this page in this browser: nothing is consumed. */
-export const NOT_CONFIRMED: PageContent = {
+export const notConfirmedPage = (locale?: string): PageContent => ({
+  locale,
   tone: 'error',
-  title: 'Please open the link again',
-  paragraphs: [
-    "This page could not be confirmed in this browser (it needs the bot's cookie for this site). Open the button in Discord again; nothing was linked.",
-  ],
-};
+  title: t(locale, 'page.notConfirmed.title'),
+  paragraphs: [t(locale, 'page.notConfirmed.text')],
+});

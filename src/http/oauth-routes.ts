@@ -11,11 +11,16 @@ import type { LinkOutcome, OAuthService } from '../google/oauth.ts';
 import type { Logger } from '../logger.ts';
 import { DISCORD_CALLBACK_PATH, type DiscordSignIn } from './discord-oauth.ts';
 import type { LinkBrowser } from './link-browser.ts';
-import { confirmPage, EXPIRED, NOT_CONFIRMED, outcomePage, wrongAccount } from './link-pages.ts';
+import { confirmPage, expiredPage, notConfirmedPage, outcomePage, wrongAccount } from './link-pages.ts';
+import { languageFromAcceptLanguage } from '../i18n/index.ts';
 import { sendPage, sendRedirect } from './pages.ts';
 import type { Route } from './server.ts';
 
 export { outcomePage } from './link-pages.ts';
+
+/** The browser's language (Accept-Language), for pages whose member is not known. */
+const browserLanguage = (req: { headers: { 'accept-language'?: string | undefined } }) =>
+  languageFromAcceptLanguage(req.headers['accept-language']);
 
 export interface OAuthRoutesOptions {
   readonly oauth: OAuthService;
@@ -66,7 +71,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
       const state = stateOf(url);
       const link = await oauth.pending(state);
       if (link === undefined) {
-        sendPage(res, 400, EXPIRED);
+        sendPage(res, 400, expiredPage(browserLanguage(req)));
         return;
       }
       const { id, setCookie } = browser.ensure(req);
@@ -84,12 +89,12 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
       const id = browser.read(req);
       // Another site's form, or a browser without the page's cookie: refused, the state stays usable.
       if (!form || id === undefined || !browser.check(state, id, form.get('token'))) {
-        sendPage(res, 403, NOT_CONFIRMED);
+        sendPage(res, 403, notConfirmedPage(browserLanguage(req)));
         return;
       }
       const confirmed = await oauth.confirm(state, id);
       if (confirmed.kind !== 'continue') {
-        sendPage(res, 400, outcomePage(confirmed).content);
+        sendPage(res, 400, outcomePage(confirmed, browserLanguage(req)).content);
         return;
       }
       logger.info({ signIn: confirmed.needsSignIn }, 'link confirmed on its page');
@@ -100,18 +105,18 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
         return;
       }
       const target = await oauth.authorizationUrl(confirmed.next, id);
-      if (target === undefined) sendPage(res, 400, EXPIRED);
+      if (target === undefined) sendPage(res, 400, expiredPage(browserLanguage(req)));
       else sendRedirect(res, target, 303);
     },
     [`GET ${DISCORD_CALLBACK_PATH}`]: async (req, res, url) => {
       if (!signIn) {
-        sendPage(res, 400, EXPIRED);
+        sendPage(res, 400, expiredPage(browserLanguage(req)));
         return;
       }
       const id = browser.read(req);
       const result = await signIn.finish(url.searchParams, id);
       if (result.kind === 'invalid_state' || id === undefined) {
-        sendPage(res, 400, EXPIRED);
+        sendPage(res, 400, expiredPage(browserLanguage(req)));
         return;
       }
       if (result.kind === 'failed') {
@@ -133,7 +138,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
         return;
       }
       const target = checked.kind === 'ok' ? await oauth.authorizationUrl(result.next, id) : undefined;
-      if (target === undefined) sendPage(res, 400, EXPIRED);
+      if (target === undefined) sendPage(res, 400, expiredPage(browserLanguage(req)));
       else sendRedirect(res, target);
     },
     'GET /oauth/callback': async (req, res, url) => {

@@ -2,6 +2,7 @@
 // external assets, readable on a phone, a strict CSP that allows only this page's own style.
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { languageOf, t } from '../i18n/index.ts';
 
 const STYLE = `
 :root{color-scheme:light dark;--accent:#5865f2;--bad:#d83c3e;--good:#23a55a}
@@ -39,6 +40,8 @@ export function escapeHtml(text: string): string {
 }
 
 export interface PageContent {
+  /** The reader's locale (a Discord locale or a browser's language): the page's language; English without. */
+  readonly locale?: string | undefined;
   readonly tone: 'ok' | 'error' | 'info';
   readonly title: string;
   /** Paragraphs of plain text (escaped here). */
@@ -78,13 +81,13 @@ export function renderPage(content: PageContent): string {
         .join('')}<button type="submit">${escapeHtml(content.form.button)}</button></form>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${escapeHtml(languageOf(content.locale))}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(content.title)} · TubeBridge</title>
 <style>${STYLE}</style></head>
 <body><main class="${content.tone}"><h1>${escapeHtml(content.title)}</h1>${channel}${account}
 ${content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
 ${warning}${form}
-<p><small>TubeBridge · you can close this tab and return to Discord.</small></p></main></body></html>`;
+<p><small>${escapeHtml(t(content.locale, 'page.footer'))}</small></p></main></body></html>`;
 }
 
 /** The origins of the images a page shows, for its CSP. */

@@ -33,7 +33,15 @@ export interface ServerSettings {
    * shows as published after this (and after the channel was linked) is announced even at the first look.
    */
   readonly announceSince: number | undefined;
+  /** The language of public messages (announcements, review cards, notices) the server chose; unset: its own. */
+  readonly language?: string | undefined;
+  /** The server's own language (Discord's guild_locale), as its last /server settings change saw it. */
+  readonly guildLocale?: string | undefined;
 }
+
+/** The locale public messages of a server are written in: its chosen language, else its guild_locale. */
+export const serverLocale = (s: Pick<ServerSettings, 'language' | 'guildLocale'>): string | undefined =>
+  s.language ?? s.guildLocale;
 
 export const DEFAULT_TEMPLATE = '📺 New video from {uploader}: **{title}** {url}';
 

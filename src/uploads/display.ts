@@ -20,6 +20,7 @@ export function jobView(job: JobRecord, phase: Phase, extra: Partial<ProgressVie
     total: job.source.size,
     sent: job.received,
     bytesPerSecond: undefined,
+    locale: job.locale,
     ...extra,
   };
 }

@@ -19,6 +19,8 @@ export interface AttachmentInput {
 
 export interface UploadRequest extends UploadInput {
   readonly owner: string;
+  /** The member's Discord locale (`interaction.locale`): their progress and pages speak it. */
+  readonly locale?: string | undefined;
   /** Whose channel receives it (the member's id, or the server's grant owner); default the member's. */
   readonly account?: string | undefined;
   /** A member's upload to the server channel: private until a moderator approves it. */
@@ -74,6 +76,7 @@ export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): 
   return {
     id: randomBytes(9).toString('base64url'),
     owner: request.owner,
+    ...(request.locale ? { locale: request.locale } : {}),
     account,
     review,
     guildId: request.guildId,

@@ -1,5 +1,7 @@
 // Progress as text: a bar, percent, bytes, speed and ETA for each phase of an upload, and a
 // throttle so the message is edited at most every 2 seconds (phase changes go out at once).
+import { formatBytes as formatBytesIn, formatDuration, formatSpeed } from '../i18n/format.ts';
+import { t, type Values } from '../i18n/index.ts';
 
 export type Phase =
   | 'queued'
@@ -30,25 +32,13 @@ export interface ProgressView {
   readonly privacy?: string | undefined;
   /** Plain sentences appended under the main line (notes, warnings, the failure reason). */
   readonly notes?: readonly string[] | undefined;
+  /** The member's Discord locale: the message is in their language. */
+  readonly locale?: string | null | undefined;
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
+/** Bytes in binary units ("1.5 MiB"), in English; `formatBytes` of src/i18n/format.ts for a language. */
 export function formatBytes(n: number): string {
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(1, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return formatBytesIn('en', n);
 }
 
 export function bar(fraction: number, width = 20): string {
@@ -58,64 +48,75 @@ export function bar(fraction: number, width = 20): string {
 
 const escape = (text: string) => text.replace(/([*_`~|\\>[\]])/g, '\\$1');
 
+/** The progress message in the language of `view.locale` (the member's; English without one). */
 export function renderProgress(view: ProgressView): string {
-  const name = `\`${view.filename.replace(/`/g, "'")}\`${view.fromBrowser ? ' from your browser' : ''}`;
+  const locale = view.locale;
+  const say = (key: string, values: Values = {}) => t(locale, key, values);
+  const quoted = `\`${view.filename.replace(/`/g, "'")}\``;
+  const name = view.fromBrowser ? say('progress.fromBrowser', { name: quoted }) : quoted;
   const fraction = view.total > 0 ? view.sent / view.total : 0;
   const percent = Math.floor(fraction * 100);
-  const meter = `\`${bar(fraction)}\` ${percent}% · ${formatBytes(view.sent)} of ${formatBytes(view.total)}`;
+  const meter = `\`${bar(fraction)}\` ${say('progress.meter', {
+    percent,
+    sent: formatBytesIn(locale, view.sent),
+    total: formatBytesIn(locale, view.total),
+  })}`;
   const speed =
     view.bytesPerSecond && view.bytesPerSecond > 0
-      ? `${formatBytes(view.bytesPerSecond)}/s · about ${formatDuration((view.total - view.sent) / view.bytesPerSecond)} left`
-      : 'measuring speed…';
+      ? say('progress.speed', {
+          speed: formatSpeed(locale, view.bytesPerSecond),
+          eta: formatDuration(locale, (view.total - view.sent) / view.bytesPerSecond),
+        })
+      : say('progress.measuring');
+  const privacy =
+    view.privacy && ['public', 'unlisted', 'private'].includes(view.privacy) ? view.privacy : 'unknown';
   const lines: string[] = [];
   switch (view.phase) {
     case 'queued':
-      lines.push(
-        `⏳ **Queued** ${name} — position ${view.queuePosition ?? 1} in line. It starts as soon as an upload slot frees up.`,
-      );
+      lines.push(say('progress.queued', { name, position: view.queuePosition ?? 1 }));
       break;
     case 'starting':
-      lines.push(`📡 **Starting** ${name} → YouTube…`);
+      lines.push(say('progress.starting', { name }));
       break;
     case 'uploading':
-      lines.push(`📤 **Uploading** ${name} → YouTube`, meter, speed);
+      lines.push(say('progress.uploading', { name }), meter, speed);
       break;
     case 'retrying':
       lines.push(
-        `🔁 **Connection trouble** — retrying in ${formatDuration((view.retry?.inMs ?? 0) / 1000)} (try ${view.retry?.attempt ?? 1} of ${view.retry?.tries ?? 10}). Nothing is lost: the upload continues where YouTube stopped.`,
+        say('progress.retrying', {
+          wait: formatDuration(locale, (view.retry?.inMs ?? 0) / 1000),
+          attempt: view.retry?.attempt ?? 1,
+          tries: view.retry?.tries ?? 10,
+        }),
         meter,
       );
       break;
     case 'paused':
-      lines.push(
-        `⏸️ **Paused** — the bot is restarting. ${name} continues from where YouTube stopped as soon as it is back.`,
-        meter,
-      );
+      lines.push(say('progress.paused', { name }), meter);
       break;
     case 'finishing':
-      lines.push(
-        `⏳ **Finishing on YouTube…** — every byte of ${name} is sent; YouTube is creating the video.`,
-        meter,
-      );
+      lines.push(say('progress.finishing', { name }), meter);
       break;
     case 'processing':
-      lines.push(`⚙️ **Uploaded** — YouTube is processing **${escape(view.title)}**: ${view.videoUrl ?? ''}`);
+      lines.push(say('progress.processing', { title: escape(view.title), url: view.videoUrl ?? '' }));
       break;
     case 'storage':
-      lines.push(
-        `⏳ **Waiting for the bot's storage…** — it is not answering right now, so the bot cannot record where ${name} stands. Nothing is lost: it goes on by itself as soon as the storage answers.`,
-      );
+      lines.push(say('progress.storage', { name }));
       break;
     case 'done':
       lines.push(
-        `✅ **${escape(view.title)}** is on YouTube: ${view.videoUrl ?? ''} · privacy: ${view.privacy ?? 'unknown'}`,
+        say('progress.done', {
+          title: escape(view.title),
+          url: view.videoUrl ?? '',
+          privacy: say(`privacy.${privacy}`),
+        }),
       );
       break;
     case 'failed':
-      lines.push(`❌ **Upload failed** — ${name}`);
+      lines.push(say('progress.failed', { name }));
       break;
     case 'cancelled':
-      lines.push(`🛑 **Cancelled** — ${name} was not published.`);
+      lines.push(say('progress.cancelled', { name }));
       break;
   }
   for (const note of view.notes ?? []) lines.push(note);

@@ -60,6 +60,8 @@ export interface JobRecord {
   id: string;
   /** The Discord member who asked: sees the progress, may cancel. */
   owner: string;
+  /** The member's Discord locale when they asked: their progress and pages speak their language. */
+  locale?: string | undefined;
   /** Whose YouTube channel receives the video: the member's id, or the server's grant owner. */
   account: string;
   /** Set for a member's upload to the server channel: uploaded private, applied on approval. */

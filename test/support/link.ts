@@ -73,9 +73,16 @@ export async function linkMember(
   user: FakeUser,
   account: FakeAccount,
   guildId?: string,
+  /** The member's Discord language, and what their /link reply says once linked (in that language). */
+  as: { locale?: string; done?: RegExp } = {},
 ): Promise<void> {
-  const interaction = discord.sendCommand({ name: 'link', user, ...(guildId ? { guildId } : {}) });
-  await followLinkButton(interaction, discord, google, user, account, /Linked to/);
+  const interaction = discord.sendCommand({
+    name: 'link',
+    user,
+    ...(guildId ? { guildId } : {}),
+    ...(as.locale ? { locale: as.locale } : {}),
+  });
+  await followLinkButton(interaction, discord, google, user, account, as.done ?? /Linked to/);
 }
 
 /** An admin runs /server link and goes through the page, as a person does (the bot in any process). */

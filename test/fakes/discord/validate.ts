@@ -246,6 +246,13 @@ function checkOptions(options: unknown, path: FieldError['path'], depth: number,
     if (typeof description !== 'string') errors.push(required([...p, 'description']));
     else if (strLen(description) < 1 || strLen(description) > 100)
       errors.push(badLength([...p, 'description'], 1, 100));
+    checkLocalizations(
+      option['description_localizations'],
+      [...p, 'description_localizations'],
+      1,
+      100,
+      errors,
+    );
     if (type === 1 || type === 2) {
       if ((type === 2 && depth > 0) || (type === 1 && depth > 1)) {
         errors.push({
@@ -273,11 +280,88 @@ function checkOptions(options: unknown, path: FieldError['path'], depth: number,
         if (!isRecord(choice)) return;
         if (strLen(choice['name']) < 1 || strLen(choice['name']) > 100)
           errors.push(badLength([...p, 'choices', j, 'name'], 1, 100));
+        checkLocalizations(
+          choice['name_localizations'],
+          [...p, 'choices', j, 'name_localizations'],
+          1,
+          100,
+          errors,
+        );
         if (typeof choice['value'] === 'string' && strLen(choice['value']) > 100)
           errors.push(maxLength([...p, 'choices', j, 'value'], 100));
       });
     }
   });
+}
+
+/** The locales Discord accepts as keys of `*_localizations` (its documented list, dash-separated). */
+export const DISCORD_LOCALES = [
+  'id',
+  'da',
+  'de',
+  'en-GB',
+  'en-US',
+  'es-ES',
+  'es-419',
+  'fr',
+  'hr',
+  'it',
+  'lt',
+  'hu',
+  'nl',
+  'no',
+  'pl',
+  'pt-BR',
+  'ro',
+  'fi',
+  'sv-SE',
+  'vi',
+  'tr',
+  'cs',
+  'el',
+  'bg',
+  'ru',
+  'uk',
+  'hi',
+  'th',
+  'zh-CN',
+  'ja',
+  'zh-TW',
+  'ko',
+] as const;
+
+/**
+ * A `description_localizations` / `name_localizations` dictionary: null or a dictionary whose keys are
+ * Discord locales (anything else: BASE_TYPE_CHOICES at that key, as Discord answers) and whose values
+ * have the same length limits as the field itself.
+ */
+function checkLocalizations(
+  value: unknown,
+  p: FieldError['path'],
+  min: number,
+  max: number,
+  errors: FieldError[],
+): void {
+  if (value === undefined || value === null) return;
+  if (!isRecord(value)) {
+    errors.push({
+      path: p,
+      code: 'DICT_TYPE_CONVERT',
+      message: 'Only dictionaries may be used in a DictType',
+    });
+    return;
+  }
+  for (const [locale, text] of Object.entries(value)) {
+    if (!(DISCORD_LOCALES as readonly string[]).includes(locale)) {
+      errors.push({
+        path: [...p, locale],
+        code: 'BASE_TYPE_CHOICES',
+        message: `Value must be one of (${DISCORD_LOCALES.map((l) => `'${l}'`).join(', ')}).`,
+      });
+    } else if (typeof text !== 'string' || strLen(text) < min || strLen(text) > max) {
+      errors.push(badLength([...p, locale], min, max));
+    }
+  }
 }
 
 /** Validates a bulk-overwrite body (array of commands). */
@@ -324,6 +408,7 @@ export function validateCommand(command: Record<string, unknown>): FieldError[] 
     if (typeof description !== 'string') errors.push(required(['description']));
     else if (strLen(description) < 1 || strLen(description) > 100)
       errors.push(badLength(['description'], 1, 100));
+    checkLocalizations(command['description_localizations'], ['description_localizations'], 1, 100, errors);
     checkOptions(command['options'], ['options'], 0, errors);
   } else if (typeof description === 'string' && description.length > 0) {
     errors.push(maxLength(['description'], 0));
