@@ -295,12 +295,14 @@ async function sendFromBrowser(pageUrl: string, data: Buffer, filename: string):
 }
 
 test('while the browser sends, the progress keeps the page’s button (a closed tab can be reopened); it goes once the upload is done or cancelled', async () => {
-  google.upload.throttleBytesPerSec = 256 * 1024; // seconds of "Uploading", even on a busy machine
+  // Seconds of "Uploading", even on a busy machine: the file is larger than what loopback socket buffers
+  // take in at once (4–6 MiB here; a smaller one is all "sent" at once and shows "Finishing" instead).
+  google.upload.throttleBytesPerSec = MiB;
   const { interaction, reply } = await askWithoutFile(DANA, [
     { type: 3, name: 'title', value: 'Browser clip' },
   ]);
   const pageUrl = buttons(reply)[0]?.url ?? '';
-  const data = mp4Bytes(2 * MiB, 147);
+  const data = mp4Bytes(12 * MiB, 147);
   const sent = sendFromBrowser(pageUrl, data, 'browser clip.mp4');
   const progress = await interaction.waitForOriginal(
     (m) => /Uploading.*from your browser/.test(m.content ?? ''),
