@@ -19,6 +19,9 @@ export async function openSqlite(file: string): Promise<Driver> {
     );
   });
   db.configure('busyTimeout', BUSY_TIMEOUT_MS);
+  // Statements run one after another, in the order they were asked for, and answer in that order (the one
+  // connection runs one at a time anyway): what one caller in this process asked first is settled first.
+  db.serialize();
   const query: Query = <R>(sql: string, params: readonly unknown[] = []) =>
     new Promise<R[]>((resolve, reject) => {
       db.all<R>(numbered(sql), params, (error, rows) => (error ? reject(error) : resolve(rows)));
