@@ -252,20 +252,24 @@ export class Gateway {
     session.conn?.send(event);
   }
 
-  /** Dispatches an event to the newest connected session of the shard owning `guildId` (shard 0 for DMs);
-   * failing that, to the newest resumable one, which gets it on RESUME. Returns false if there is no session. */
-  dispatch(t: string, d: unknown, guildId: string | null): boolean {
-    let chosen: Session | undefined;
+  /**
+   * Dispatches an event to EVERY session of the shard owning `guildId` (shard 0 for DMs), as Discord
+   * does when several processes identified for one shard (a zero-downtime deploy): each live session
+   * gets it now, a disconnected but resumable one on RESUME. Returns how many live sessions got it
+   * now and how many resumable ones will on RESUME (both 0: nobody to send it to).
+   */
+  dispatch(t: string, d: unknown, guildId: string | null): { live: number; resumable: number } {
+    const sent = { live: 0, resumable: 0 };
     for (const session of this.sessions.values()) {
       if (session.invalid) continue;
       const [id, count] = session.shard;
       const owner = guildId === null ? 0 : Number((BigInt(guildId) >> 22n) % BigInt(count));
-      // The newest session wins, but one with a live connection beats a disconnected (resumable) one.
-      if (owner === id && (session.conn !== null || chosen?.conn == null)) chosen = session;
+      if (owner !== id) continue;
+      this.emit(session, t, d);
+      if (session.conn) sent.live++;
+      else sent.resumable++;
     }
-    if (!chosen) return false;
-    this.emit(chosen, t, d);
-    return true;
+    return sent;
   }
 
   /** Closes every live connection with `code` (4000 by default, so clients resume). */
