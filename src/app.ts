@@ -64,7 +64,8 @@ export interface App {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await createStore(config.storeUrl, logger, options.store);
+  // The bot takes SQLite's one-process lock: a second process on the same file refuses to start.
+  const store = await createStore(config.storeUrl, logger, { ...options.store, processLock: true });
   const quota = createQuota(store, config.quota);
   // The announcer's clock: settings record when announcements began, which the announcer compares with.
   const settings = settingsRepository(store, options.announce?.now);

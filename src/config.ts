@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Keyring } from './store/seal.ts';
+import { REDIS_REFUSED } from './store/driver.ts';
 import { openTokenKey, readKeys } from './token-key.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -262,9 +263,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
       problems.push(`HTTP_PORT must be a port number from 0 to 65535, got "${portText}".`);
     }
     storeUrl = read('STORE_URL') ?? DEFAULTS.STORE_URL;
-    if (!/^(sqlite:\/\/.+|redis:\/\/.+|rediss:\/\/.+|postgres(ql)?:\/\/.+)$/.test(storeUrl)) {
+    if (/^rediss?:\/\//.test(storeUrl)) problems.push(REDIS_REFUSED);
+    else if (!/^(sqlite:\/\/.+|postgres(ql)?:\/\/.+)$/.test(storeUrl)) {
       problems.push(
-        `STORE_URL must start with sqlite://, redis:// or postgresql:// (got "${hideCredentials(storeUrl)}"), e.g. ${DEFAULTS.STORE_URL}.`,
+        `STORE_URL must start with sqlite:// (one process) or postgresql:// (one or more processes) (got "${hideCredentials(storeUrl)}"), e.g. ${DEFAULTS.STORE_URL}.`,
       );
     }
     const level = (read('LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toLowerCase();

@@ -155,7 +155,7 @@ test('a key already kept in the data folder stays in use, with advice to move it
 });
 
 test('a store other than SQLite requires TOKEN_ENCRYPTION_KEY (or an existing key file)', () => {
-  for (const url of ['postgresql://bot@db.example/bot', 'redis://cache.example:6379']) {
+  for (const url of ['postgresql://bot@db.example/bot', 'postgres://bot@db.example/bot']) {
     assert.throws(
       () => loadConfig(base({ TOKEN_ENCRYPTION_KEY: '', STORE_URL: url, HOME: tmpdir() })),
       (e: unknown) =>
@@ -323,6 +323,17 @@ test('YOUTUBE_FEED_URL points the announcement poller elsewhere, and must be an 
       e instanceof ConfigError &&
       e.problems.length === 1 &&
       /YOUTUBE_FEED_URL is not a valid/.test(e.message),
+  );
+});
+
+test('redis:// is refused with one sentence naming PostgreSQL (it cannot make updates atomic across processes)', () => {
+  assert.throws(
+    () => loadConfig(base({ STORE_URL: 'redis://:hunter2@cache.example:6379' })),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      /^STORE_URL=redis:\/\/… is no longer supported\b.*postgresql:\/\/.*\.$/.test(e.problems[0] ?? '') &&
+      !e.message.includes('hunter2'),
   );
 });
 

@@ -1,5 +1,6 @@
-// A store that fails is an error, never "nothing there". The bot runs in-process on its real SQLite store, behind
-// a keyv adapter that throws what SQLite throws on a disk error while a switch is on (test/support/faulty-store.ts).
+// A store that fails is an error, never "nothing there". The bot runs in-process on its real SQLite store, with a
+// hook before each statement that throws what SQLite throws on a disk error while a switch is on
+// (test/support/faulty-store.ts).
 // While it fails: /healthz says so, a command answers one clear sentence, no index shrinks, nothing is announced
 // twice. After it comes back: every unfinished upload resumes and what was missed is announced, once.
 import { after, afterEach, before, test } from 'node:test';
@@ -41,7 +42,7 @@ const start = (storeUrl?: string) =>
     key: KEY,
     ...(storeUrl ? { storeUrl } : {}),
     announce: { pollIntervalMs: POLL_MS },
-    store: { wrapAdapter: control.wrap, retryMs: 100 },
+    store: { beforeStatement: control.hook, retryMs: 100 },
     tuning: { storeRetry: { baseDelayMs: 50, maxDelayMs: 200 } },
   });
 

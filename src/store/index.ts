@@ -1,13 +1,16 @@
-// The store: one keyv instance (sqlite by default; redis or postgres chosen by STORE_URL) and typed
-// collections on top of it, each a key prefix. Repositories for each feature build on `collection`.
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Keyv, { type KeyvStoreAdapter } from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
+// The store: our own SQL table `records` on SQLite (one process) or PostgreSQL (one or many), typed
+// collections on top of it. Repositories for each feature build on `collection`. What must happen once
+// across processes is decided by one statement of the database (add, take, a conditional update).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from '../logger.ts';
-import { keyedSerial } from './serial.ts';
 import { StoreError } from '../errors.ts';
+import { openDriver } from './driver.ts';
+import { migrate } from './migrations.ts';
+import { attempt, sqlCollection, type StatementHook } from './collection.ts';
+import { holdProcessLock } from './process-lock.ts';
+
+export type { StoreOp, StoreMethod, StatementHook } from './collection.ts';
 
 /**
  * A typed view of one kind of record. Every method either does what it says or throws a StoreError:
@@ -20,11 +23,26 @@ export interface Collection<T> {
   set(id: string, value: T, ttlMs?: number): Promise<void>;
   /** False when there was nothing to delete. */
   delete(id: string): Promise<boolean>;
-  /**
-   * Reads and deletes: the value is returned to one caller only, the one whose delete removed it (in
-   * this process one at a time; across processes, the database's delete decides).
-   */
+  /** DELETE … RETURNING: the value goes to exactly one caller across all processes. */
   take(id: string): Promise<T | undefined>;
+  /**
+   * INSERT … ON CONFLICT DO NOTHING (an expired row counts as absent): true only for the one caller,
+   * across all processes, whose insert created the record.
+   */
+  add(id: string, value: T, ttlMs?: number): Promise<boolean>;
+  /**
+   * Atomic read-modify-write across processes: reads the record and its version, calls `change`, and
+   * writes with `UPDATE … WHERE version = $read` (or `add` when there was none); when another writer came
+   * first it reads again and calls `change` again. `change` must be free of side effects (it may run
+   * several times; the LAST call is the one that counts). It returns the new value, `undefined` to leave
+   * the record as it is (nothing written), or `null` to delete it. Resolves to the value stored after.
+   * `ttlMs` (when given) sets the new expiry. What `change` throws, update throws as it is (nothing written).
+   */
+  update(
+    id: string,
+    change: (current: T | undefined) => T | null | undefined,
+    ttlMs?: number,
+  ): Promise<T | undefined>;
 }
 
 export interface Store {
@@ -32,102 +50,68 @@ export interface Store {
   /** True when the database answers a real round trip (a write read back) within a few seconds. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  readonly kind: 'sqlite' | 'postgres';
+  /** This process, `<hostname>:<pid>:<random>`: the owner of the leases it takes. */
+  readonly processId: string;
 }
 
 export { StoreError };
 
 export interface StoreOptions {
-  /** Wraps the adapter STORE_URL chose (tests put a switch in front of the real SQLite adapter). */
-  readonly wrapAdapter?: ((adapter: KeyvStoreAdapter) => KeyvStoreAdapter) | undefined;
+  /**
+   * Tests: called before each statement about a record ('get' a read, 'set' a write, 'delete' a delete);
+   * what it throws, the statement throws, as if the database had failed (test/support/faulty-store.ts).
+   */
+  readonly beforeStatement?: StatementHook | undefined;
   /** How long ping waits for the round trip (default 5 s): a database that hangs is down too. */
   readonly pingTimeoutMs?: number | undefined;
-}
-
-async function adapterFor(url: string): Promise<KeyvStoreAdapter> {
-  if (url.startsWith('sqlite://')) {
-    const file = url.slice('sqlite://'.length);
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    return new KeyvSqlite({ uri: url, busyTimeout: 5000 });
-  }
-  // redis and postgres adapters are optional: installed only by those who use them.
-  const pkg = url.startsWith('redis') ? '@keyv/redis' : '@keyv/postgres';
-  try {
-    const mod = (await import(pkg)) as { default: new (uri: string) => KeyvStoreAdapter };
-    return new mod.default(url);
-  } catch {
-    throw new Error(`STORE_URL asks for ${pkg}, which is not installed: run "npm install ${pkg}".`);
-  }
-}
-
-/** Runs one store operation; whatever it throws becomes a StoreError naming the collection. */
-async function attempt<R>(
-  operation: StoreError['operation'],
-  collection: string,
-  work: () => Promise<R>,
-): Promise<R> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof StoreError) throw error;
-    throw new StoreError(operation, collection, { cause: error });
-  }
+  /**
+   * Take SQLite's one-process lock (the bot does; a tool that reads the file beside it does not). A second
+   * process that finds it held refuses to start.
+   */
+  readonly processLock?: boolean | undefined;
+  /** How often expired records are deleted (default 10 min; they read as absent before that already). */
+  readonly sweepIntervalMs?: number | undefined;
 }
 
 export async function createStore(url: string, logger: Logger, options: StoreOptions = {}): Promise<Store> {
-  const adapter = await adapterFor(url);
-  // keyv's default (throwOnErrors: false) turns a failed read into undefined and a failed write into
-  // false: an index read that failed would then be rewritten as if it were empty.
-  const keyv = new Keyv({
-    store: options.wrapAdapter?.(adapter) ?? adapter,
-    namespace: 'tubebridge',
-    throwOnErrors: true,
-    // What keyv throws, its callers log; it would emit each failure a second time.
-    emitErrors: false,
-  });
-  // The adapter's own errors, outside any call (a connection lost or refused).
-  adapter.on('error', (error: unknown) => logger.warn({ err: error }, 'store backend error'));
-  // `take` is atomic against concurrent callers of this process.
-  const serial = keyedSerial();
+  const driver = await openDriver(url, (error) => logger.warn({ err: error }, 'store backend error'));
+  const processId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  let lock: { release(): Promise<void> } | undefined;
+  try {
+    const applied = await migrate(driver);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'store migrated');
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    throw error;
+  }
+  const hook = options.beforeStatement;
+  const collection = <T>(name: string): Collection<T> => sqlCollection<T>(driver, name, hook);
   const pingTimeoutMs = options.pingTimeoutMs ?? 5000;
-  // One health key per process: processes sharing the store do not read each other's probes.
-  const healthKey = `health:${randomUUID()}`;
   let healthy: boolean | undefined;
 
-  const set = async (name: string, key: string, value: unknown, ttlMs?: number): Promise<void> => {
-    // An adapter may answer false instead of throwing: that write did not happen either.
-    if (!(await attempt('write', name, () => keyv.set(key, value, ttlMs))))
-      throw new StoreError('write', name, { cause: new Error('the store answered false to a write') });
-  };
-
-  const collection = <T>(name: string): Collection<T> => {
-    const key = (id: string) => `${name}:${id}`;
-    return {
-      get: (id) => attempt('read', name, () => keyv.get<T>(key(id))),
-      set: (id, value, ttlMs) => set(name, key(id), value, ttlMs),
-      delete: (id) => attempt('delete', name, () => keyv.delete(key(id))),
-      take: (id) =>
-        serial(key(id), async () => {
-          const value = await attempt('read', name, () => keyv.get<T>(key(id)));
-          if (value === undefined) return undefined;
-          // Another process took it between our read and our delete: it is theirs.
-          const deleted = await attempt('delete', name, () => keyv.delete(key(id)));
-          return deleted ? value : undefined;
-        }),
-    };
-  };
-
   /** Writes a fresh value, reads it back, removes it: throws unless all three worked. */
-  const roundTrip = () =>
-    serial(healthKey, async () => {
-      const probe = randomUUID();
-      await set('health', healthKey, probe, 60_000);
-      const read = await attempt('read', 'health', () => keyv.get<string>(healthKey));
-      if (read !== probe)
-        throw new StoreError('read', 'health', { cause: new Error('the value read back differs') });
-      await attempt('delete', 'health', () => keyv.delete(healthKey));
-    });
+  const roundTrip = async () => {
+    // A key of its own per round trip: two pings at once, or processes sharing the store, never meet.
+    const health = collection<string>('health');
+    const key = `${processId}:${randomUUID()}`;
+    const probe = randomUUID();
+    await health.set(key, probe, 60_000);
+    if ((await health.get(key)) !== probe)
+      throw new StoreError('read', 'health', { cause: new Error('the value read back differs') });
+    await health.delete(key);
+  };
 
-  return {
+  const sweep = () =>
+    attempt('delete', 'records', () =>
+      driver.query('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= $1', [Date.now()]),
+    ).catch((error: unknown) => logger.warn({ err: error }, 'expired records could not be swept'));
+  const sweeper = setInterval(() => void sweep(), options.sweepIntervalMs ?? 10 * 60_000);
+  sweeper.unref();
+
+  const store: Store = {
+    kind: driver.kind,
+    processId,
     collection,
     ping: async () => {
       let timer: NodeJS.Timeout | undefined;
@@ -148,6 +132,20 @@ export async function createStore(url: string, logger: Logger, options: StoreOpt
         clearTimeout(timer);
       }
     },
-    close: () => keyv.disconnect(),
+    close: async () => {
+      clearInterval(sweeper);
+      await lock?.release();
+      await driver.close();
+    },
   };
+
+  try {
+    if (options.processLock && driver.kind === 'sqlite') lock = await holdProcessLock(store, url, logger);
+  } catch (error) {
+    clearInterval(sweeper);
+    await driver.close().catch(() => undefined);
+    throw error;
+  }
+  await sweep();
+  return store;
 }
