@@ -278,74 +278,107 @@ test('SIGTERM hands a running upload over at once: the other continues long befo
   await cluster.restart(runner);
 });
 
-test('a page upload: its lease follows the bytes to the process the page sends them to', async () => {
-  const { discord, google } = cluster;
-  const erin: FakeUser = { id: '700000000000000075', username: 'erin' };
-  const account = google.addAccount({ email: 'erin@example.com', channel: { title: 'Erin Two' } });
-  await linkMember(discord, google, erin, account, GUILD);
-  const ask = discord.sendCommand({
+const PAGE_CHUNK = 4 * MiB;
+const TUS = { 'tus-resumable': '1.0.0' };
+
+/**
+ * A member's /upload without a file, and the upload page's tus upload created at `bot` (a page sends
+ * wherever its link's host routes it; with a load balancer in front, to any process).
+ */
+async function pageUpload(user: FakeUser, bot: ClusterBot, filename: string, size: number, seed: number) {
+  const ask = cluster.discord.sendCommand({
     name: 'upload',
-    user: erin,
+    user,
     guildId: GUILD,
     channelId: CHANNEL,
     options: [],
   });
   const reply = await ask.waitForOriginal((m) => m.components.length > 0, 20_000);
   const link = reply.components.flatMap((row) => row.components ?? []).find((c) => c.url)?.url ?? '';
-  const first = cluster.bots.find((b) => link.startsWith(b.publicUrl));
-  assert.ok(first, `the page link (${link}) is on one of the two processes`);
-  const second = first === cluster.a ? cluster.b : cluster.a;
   const path = new URL(link).pathname;
-
-  const chunk = 4 * MiB;
-  const data = mp4Bytes(3 * chunk, 75);
-  const tus = { 'tus-resumable': '1.0.0' };
-  const created = await fetch(`${first.publicUrl}${path}/files`, {
+  const data = mp4Bytes(size, seed);
+  const created = await fetch(`${bot.publicUrl}${path}/files`, {
     method: 'POST',
     headers: {
-      ...tus,
+      ...TUS,
       'upload-length': String(data.length),
-      'upload-metadata': `filename ${Buffer.from('follow.mp4').toString('base64')}`,
+      'upload-metadata': `filename ${Buffer.from(filename).toString('base64')}`,
     },
   });
   assert.equal(created.status, 201);
-  const uploadPath = new URL(created.headers.get('location') ?? '', `${first.publicUrl}${path}/`).pathname;
-  /** Sends the next chunk to a process, again while it says to try again (503), as tus-js-client does. */
-  const send = async (bot: ClusterBot, offset: number): Promise<number> =>
+  const uploadPath = new URL(created.headers.get('location') ?? '', `${bot.publicUrl}${path}/`).pathname;
+  /** One PATCH of the chunk at `offset`. */
+  const patch = async (offset: number, to = bot) => {
+    const res = await fetch(`${to.publicUrl}${uploadPath}`, {
+      method: 'PATCH',
+      headers: { ...TUS, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+      body: data.subarray(offset, offset + PAGE_CHUNK),
+    });
+    return { status: res.status, text: await res.text(), offset: Number(res.headers.get('upload-offset')) };
+  };
+  /** Sends the chunk, again while the bot says to try again (503), as tus-js-client does. */
+  const send = (offset: number, to = bot): Promise<number> =>
     until(
       async () => {
-        const res = await fetch(`${bot.publicUrl}${uploadPath}`, {
-          method: 'PATCH',
-          headers: {
-            ...tus,
-            'upload-offset': String(offset),
-            'content-type': 'application/offset+octet-stream',
-          },
-          body: data.subarray(offset, offset + chunk),
-        });
-        await res.arrayBuffer();
+        const res = await patch(offset, to);
         if (res.status === 503) return undefined;
-        assert.equal(res.status, 204, `PATCH at ${offset} to bot ${bot.name}`);
-        return Number(res.headers.get('upload-offset'));
+        assert.equal(res.status, 204, `PATCH at ${offset} to bot ${to.name}: ${res.text}`);
+        return res.offset;
       },
-      `bot ${bot.name} to take chunk ${offset}`,
+      `bot ${to.name} to take the chunk at ${offset}`,
       90_000,
     );
-  assert.equal(await send(first, 0), chunk);
+  return { ask, data, patch, send };
+}
+
+test('a page upload: its lease follows the bytes to the process the page sends them to', async () => {
+  const { discord, google } = cluster;
+  const erin: FakeUser = { id: '700000000000000075', username: 'erin' };
+  const account = google.addAccount({ email: 'erin@example.com', channel: { title: 'Erin Two' } });
+  await linkMember(discord, google, erin, account, GUILD);
+  const upload = await pageUpload(erin, cluster.a, 'follow.mp4', 3 * PAGE_CHUNK, 75);
+  assert.equal(await upload.send(0), PAGE_CHUNK);
 
   // The process relaying it stops: the upload is handed back at the byte YouTube kept…
-  assert.equal(await cluster.terminate(first), 0);
+  assert.equal(await cluster.terminate(cluster.a), 0);
   // …and the page's next chunk, sent to the other process (a load balancer's choice), takes it there.
-  assert.equal(await send(second, chunk), 2 * chunk);
+  assert.equal(await upload.send(PAGE_CHUNK, cluster.b), 2 * PAGE_CHUNK);
   assert.ok(
-    second.process.logs().some((e) => e['msg'] === 'resuming upload' && e['owner'] === erin.id),
+    cluster.b.process.logs().some((e) => e['msg'] === 'resuming upload' && e['owner'] === erin.id),
     'the process the bytes came to took the upload',
   );
-  assert.equal(await send(second, 2 * chunk), 3 * chunk);
-  const final = await ask.waitForOriginal((m) => /is on YouTube|failed/i.test(m.content ?? ''), 60_000);
+  assert.equal(await upload.send(2 * PAGE_CHUNK, cluster.b), 3 * PAGE_CHUNK);
+  const final = await upload.ask.waitForOriginal(
+    (m) => /is on YouTube|failed/i.test(m.content ?? ''),
+    60_000,
+  );
   assert.match(final.content ?? '', /\*\*follow\*\* is on YouTube/);
   const videos = videosOf(account.channel?.id);
   assert.equal(videos.length, 1, 'exactly one video');
-  assert.equal(videos[0]?.sha256, sha256(data), 'every byte intact');
+  assert.equal(videos[0]?.sha256, sha256(upload.data), 'every byte intact');
   assert.equal([...google.sessions.values()].filter((s) => s.accountId === account.id).length, 1);
+});
+
+test("a member's upload slot is counted across processes: a second upload waits while the first sends in the other", async () => {
+  const { discord, google } = cluster;
+  const frank: FakeUser = { id: '700000000000000076', username: 'frank' };
+  const account = google.addAccount({ email: 'frank@example.com', channel: { title: 'Frank Two' } });
+  await linkMember(discord, google, frank, account, GUILD);
+  // Two page uploads (UPLOAD_CONCURRENCY_PER_MEMBER is 1): the page of the first sends to one process,
+  // the page of the second to the other, so each runs where its bytes arrive.
+  const first = await pageUpload(frank, cluster.a, 'first.mp4', 2 * PAGE_CHUNK, 76);
+  assert.equal(await first.send(0), PAGE_CHUNK, 'the first upload takes the member’s slot');
+  const second = await pageUpload(frank, cluster.b, 'second.mp4', 2 * PAGE_CHUNK, 77);
+  const refused = await second.patch(0);
+  assert.equal(refused.status, 503, 'the second waits: the member’s one slot is taken in the other process');
+  assert.match(refused.text, /waits for a free slot/);
+  assert.equal(await first.send(PAGE_CHUNK), 2 * PAGE_CHUNK);
+  // The first is in: its slot is free, and the second goes on where its page sends it.
+  assert.equal(await second.send(0), PAGE_CHUNK);
+  assert.equal(await second.send(PAGE_CHUNK), 2 * PAGE_CHUNK);
+  for (const upload of [first, second])
+    await upload.ask.waitForOriginal((m) => /is on YouTube/.test(m.content ?? ''), 60_000);
+  const videos = videosOf(account.channel?.id);
+  assert.equal(videos.length, 2);
+  assert.deepEqual(new Set(videos.map((v) => v.sha256)), new Set([sha256(first.data), sha256(second.data)]));
 });
