@@ -33,6 +33,8 @@ export function createUploads(deps: UploadDeps) {
   /** The queue position last shown per job (shown again only when it changes). */
   const shownPosition = new Map<string, number>();
   const work = new Set<Promise<void>>();
+  /** Counters since start, for /metrics: jobs taken over from a dead process, and handed back. */
+  const counts = { takenOver: 0, handedBack: 0 };
   let stopping = false;
   /** Aborted by stop(): ends the waits for a store that does not answer (the records say where jobs stand). */
   const shutdown = new AbortController();
@@ -67,6 +69,7 @@ export function createUploads(deps: UploadDeps) {
     job.lease = undefined;
     try {
       await jobs.save(job);
+      counts.handedBack++;
       logger.info({ jobId: job.id, status: job.status, received: job.received }, 'upload handed back');
     } catch (error) {
       logger.warn(
@@ -176,6 +179,7 @@ export function createUploads(deps: UploadDeps) {
 
   /** Takes over a job found in the store: its process is gone, or handed it back. */
   function adopt(job: JobRecord, previous: JobRecord['lease']): void {
+    if (previous !== undefined) counts.takenOver++;
     logger.info(
       {
         jobId: job.id,
@@ -406,8 +410,18 @@ export function createUploads(deps: UploadDeps) {
       // Work that ended meanwhile may have started more: wait for that too.
       while (work.size > 0) await Promise.allSettled([...work]);
     },
-    /** Queue and slot counts, for status displays (`following`: bytes in, steps after them running). */
-    stats: () => ({ queued: queue.length, running: sending.size, following: following.size }),
+    /**
+     * This process's queue and slot counts, for status displays and /metrics (`following`: bytes in,
+     * steps after them running; `leasesHeld`: every job it holds; `takenOver`: jobs of a process that
+     * died, taken over since start; `handedBack`: jobs given back to the shared queue at shutdown).
+     */
+    stats: () => ({
+      queued: queue.length,
+      running: sending.size,
+      following: following.size,
+      leasesHeld: heldJobs().length,
+      ...counts,
+    }),
   };
 }
 
