@@ -1,6 +1,6 @@
 // The shared daily quota: what each call costs, the Pacific day, and an early, kind refusal that
 // sends nothing to Google.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ import { myChannel, youtubeClient } from '../src/google/youtube.ts';
 import { UserError } from '../src/errors.ts';
 import { fakeEnv } from './support/bot.ts';
 import { serverOwner } from '../src/store/settings.ts';
+import { startPostgres, type PostgresServer } from './support/postgres.ts';
+import { twoProcesses } from './support/store-race.ts';
 
 const ROOT = 'https://www.googleapis.com/';
 let store: Store;
@@ -240,4 +242,70 @@ test('an upload given back frees its place once: counted once however often it i
   for (const job of jobs) await quota.releaseUpload(job);
   for (let i = 0; i < 9; i++) await quota.admitUpload(memberJob('giver'));
   await assert.rejects(quota.admitUpload(memberJob('giver')), /started 10 uploads today/);
+});
+
+// ---- exact across processes: every count is one atomic update of the shared store ----
+
+describe('on one PostgreSQL shared by two processes', () => {
+  let postgres: PostgresServer;
+  before(async () => {
+    postgres = await startPostgres();
+  });
+  after(() => postgres.stop());
+
+  test('N parallel calls from two processes count exactly N', async () => {
+    const url = await postgres.createDatabase();
+    const results = await twoProcesses(url, 'charge', 'unused', 30);
+    assert.deepEqual(
+      results,
+      Array.from({ length: 60 }, () => 'ok'),
+    );
+    const shared = await createStore(url, logger);
+    try {
+      assert.equal(
+        (await createQuota(shared, { units: 10_000, inserts: 100 }).usage()).units,
+        60,
+        'no call lost',
+      );
+    } finally {
+      await shared.close();
+    }
+  });
+
+  test('the daily quota lets exactly as many calls in as it has units, not one more', async () => {
+    const url = await postgres.createDatabase();
+    const results = await twoProcesses(url, 'charge', 'unused', 20, { YOUTUBE_QUOTA_UNITS: '25' });
+    assert.equal(results.filter((r) => r === 'ok').length, 25);
+    assert.equal(results.filter((r) => r === 'refused').length, 15);
+    const shared = await createStore(url, logger);
+    try {
+      assert.equal((await createQuota(shared, { units: 25, inserts: 100 }).usage()).units, 25);
+    } finally {
+      await shared.close();
+    }
+  });
+
+  test("a member's daily cap admits exactly the cap from two processes at once, never one more", async () => {
+    const url = await postgres.createDatabase();
+    const member = '700000000000000555';
+    const results = await twoProcesses(url, 'admit', member, 10, { UPLOAD_DAILY_PER_MEMBER: '7' });
+    assert.equal(results.filter((r) => r === 'ok').length, 7);
+    assert.equal(results.filter((r) => r === 'refused').length, 13);
+    const shared = await createStore(url, logger);
+    try {
+      const counted = await shared
+        .collection<string[]>('upload-share')
+        .get(`${pacificDay()}:member:${member}`);
+      assert.equal(counted?.length, 7, 'the share lists the seven admitted uploads');
+      const notes = await Promise.all(
+        (counted ?? []).map((id) => shared.collection('upload-admission').get(id)),
+      );
+      assert.ok(
+        notes.every((n) => n !== undefined),
+        'each admitted upload can be given back',
+      );
+    } finally {
+      await shared.close();
+    }
+  });
 });

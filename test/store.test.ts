@@ -142,6 +142,42 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('update: a record deleted and written again between the read and the write is read again (no ABA)', async () => {
+      let between: (() => Promise<unknown>) | undefined;
+      const gated = await createStore(url, logger, {
+        beforeStatement: async (op) => {
+          if (op !== 'set' || between === undefined) return;
+          const run = between;
+          between = undefined;
+          await run();
+        },
+      });
+      try {
+        const mine = gated.collection<{ owner: string; round: number }>('aba');
+        const theirs = store.collection<{ owner: string; round: number }>('aba');
+        await theirs.set('lease', { owner: 'first', round: 1 });
+        // Another process takes the record and adds a new one with the same content before this write.
+        between = async () => {
+          await theirs.take('lease');
+          await theirs.add('lease', { owner: 'first', round: 1 });
+        };
+        const seen: unknown[] = [];
+        const result = await mine.update('lease', (current) => {
+          seen.push(current);
+          return current && { ...current, round: current.round + 1 };
+        });
+        assert.equal(
+          seen.length,
+          2,
+          'the write that came second lost and the change ran again on the new record',
+        );
+        assert.deepEqual(result, { owner: 'first', round: 2 });
+        assert.deepEqual(await theirs.get('lease'), { owner: 'first', round: 2 });
+      } finally {
+        await gated.close();
+      }
+    });
+
     test('update: what change throws is thrown as it is, and nothing is written', async () => {
       const items = store.collection<{ n: number }>('throws');
       await items.set('a', { n: 1 });

@@ -4,7 +4,6 @@
 // each member (and each server's moderators) to a fair share of the day's upload bucket.
 import type { Store } from '../store/index.ts';
 import { UserError } from '../errors.ts';
-import { keyedSerial } from '../store/serial.ts';
 import { serverOwner } from '../store/settings.ts';
 
 export interface QuotaLimits {
@@ -103,37 +102,39 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
   const shares = store.collection<string[] | number>('upload-share');
   /** Per upload: which day's share counts it, so that the count can be given back. */
   const admissions = store.collection<string>('upload-admission');
-  const serial = keyedSerial();
-  const SHARE_TTL_MS = 3 * 86_400_000;
+  /** Counts are kept three days (a Pacific day ends within 25 hours), then expire. */
+  const KEEP_MS = 3 * 86_400_000;
   const counted = (value: string[] | number | undefined): string[] =>
     typeof value === 'number' ? Array.from({ length: value }, (_, i) => `earlier-${i}`) : (value ?? []);
 
+  // Every count is one atomic update of the store (a conditional write, tried again when another process
+  // wrote first): no increment is lost and no limit is passed, however many processes count at once.
   return {
     /**
      * Counts a request before it is sent; throws a UserError (and counts nothing) when it would go
      * over the day's quota. Google charges even failed requests, so nothing is given back.
      */
-    charge(cost: Cost): Promise<void> {
-      return serial('quota', async () => {
-        const at = now();
-        const day = pacificDay(at);
-        const used = (await days.get(day)) ?? { units: 0, inserts: 0 };
-        if (used.inserts + cost.inserts > limits.inserts) {
-          throw new UserError(
-            `The bot has used all ${limits.inserts} YouTube uploads it may make today (every server shares them). The count resets at midnight Pacific time, in ${untilReset(at)}.`,
-          );
-        }
-        if (used.units + cost.units > limits.units) {
-          throw new UserError(
-            `The bot has nearly used up today's YouTube quota, which every server shares: this needs ${cost.units} of the ${Math.max(0, limits.units - used.units)} units left. It resets at midnight Pacific time, in ${untilReset(at)}.`,
-          );
-        }
-        await days.set(
-          day,
-          { units: used.units + cost.units, inserts: used.inserts + cost.inserts },
-          3 * 86_400_000,
-        );
-      });
+    async charge(cost: Cost): Promise<void> {
+      const at = now();
+      let refusal: string | undefined;
+      await days.update(
+        pacificDay(at),
+        (current) => {
+          const used = current ?? { units: 0, inserts: 0 };
+          refusal = undefined;
+          if (used.inserts + cost.inserts > limits.inserts) {
+            refusal = `The bot has used all ${limits.inserts} YouTube uploads it may make today (every server shares them). The count resets at midnight Pacific time, in ${untilReset(at)}.`;
+            return undefined;
+          }
+          if (used.units + cost.units > limits.units) {
+            refusal = `The bot has nearly used up today's YouTube quota, which every server shares: this needs ${cost.units} of the ${Math.max(0, limits.units - used.units)} units left. It resets at midnight Pacific time, in ${untilReset(at)}.`;
+            return undefined;
+          }
+          return { units: used.units + cost.units, inserts: used.inserts + cost.inserts };
+        },
+        KEEP_MS,
+      );
+      if (refusal !== undefined) throw new UserError(refusal);
     },
     /**
      * Counts an upload against its member's (or server's) share of the day, when it is accepted and
@@ -141,27 +142,34 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
      * same upload again changes nothing. The count stays once YouTube may have a session for it
      * (releaseUpload gives back only what never reached YouTube).
      */
-    admitUpload(job: UploadSubject): Promise<void> {
+    async admitUpload(job: UploadSubject): Promise<void> {
       const share = uploadShare(job);
       const cap = share.kind === 'server' ? limits.uploadsPerServer : limits.uploadsPerMember;
-      if (cap === undefined) return Promise.resolve();
-      return serial(`share:${share.kind}:${share.id}`, async () => {
-        const at = now();
-        const key = `${pacificDay(at)}:${share.kind}:${share.id}`;
-        const started = counted(await shares.get(key));
-        if (started.includes(job.id)) return;
-        if (started.length >= cap) {
-          const reset = `the count resets at midnight Pacific time (in ${timeToReset(at)})`;
-          throw new UserError(
-            share.kind === 'server'
-              ? `This server's moderators have started ${cap} uploads to its channel today, the most a server may; ${reset}.`
-              : `You have started ${cap} uploads today, the most a member may; ${reset}.`,
-          );
-        }
-        // Which share counts it first: a crash between the two writes leaves a note that gives back nothing.
-        await admissions.set(job.id, key, SHARE_TTL_MS);
-        await shares.set(key, [...started, job.id], SHARE_TTL_MS);
-      });
+      if (cap === undefined) return;
+      const at = now();
+      const key = `${pacificDay(at)}:${share.kind}:${share.id}`;
+      if (counted(await shares.get(key)).includes(job.id)) return;
+      // Which share counts it, noted first: a crash before the count leaves a note that gives back nothing.
+      await admissions.set(job.id, key, KEEP_MS);
+      let admitted = false;
+      await shares.update(
+        key,
+        (current) => {
+          const started = counted(current);
+          admitted = started.includes(job.id) || started.length < cap;
+          if (!admitted || started.includes(job.id)) return undefined;
+          return [...started, job.id];
+        },
+        KEEP_MS,
+      );
+      if (admitted) return;
+      await admissions.delete(job.id);
+      const reset = `the count resets at midnight Pacific time (in ${timeToReset(at)})`;
+      throw new UserError(
+        share.kind === 'server'
+          ? `This server's moderators have started ${cap} uploads to its channel today, the most a server may; ${reset}.`
+          : `You have started ${cap} uploads today, the most a member may; ${reset}.`,
+      );
     },
     /**
      * Gives an upload's place in its share back (it ended before YouTube was asked for a session). The count
@@ -171,16 +179,14 @@ export function createQuota(store: Store, limits: QuotaLimits, now: () => Date =
     async releaseUpload(job: UploadSubject): Promise<void> {
       const key = await admissions.get(job.id);
       if (key === undefined) return;
-      const share = uploadShare(job);
-      await serial(`share:${share.kind}:${share.id}`, async () => {
-        const started = counted(await shares.get(key));
-        if (started.includes(job.id))
-          await shares.set(
-            key,
-            started.filter((id) => id !== job.id),
-            SHARE_TTL_MS,
-          );
-      });
+      await shares.update(
+        key,
+        (current) => {
+          const started = counted(current);
+          return started.includes(job.id) ? started.filter((id) => id !== job.id) : undefined;
+        },
+        KEEP_MS,
+      );
       await admissions.delete(job.id);
     },
     async usage(): Promise<QuotaUsage> {

@@ -5,7 +5,6 @@
 // index by YouTube channel finds the others, since revoking one grant at Google ends them all.
 import type { Store } from './index.ts';
 import { SealError, type Keyring } from './seal.ts';
-import { keyedSerial } from './serial.ts';
 
 export interface LinkedChannel {
   readonly id: string;
@@ -58,8 +57,8 @@ export function grantRepository(store: Store, keys: Keyring) {
   const records = store.collection<GrantRecord>('grant');
   /** Owners linked to each YouTube channel id. */
   const byChannel = store.collection<string[]>('grant-channel');
-  // Writes for one owner are serialized so a token refresh cannot overwrite a newer link.
-  const serial = keyedSerial();
+  // Every change of a record is one atomic update of the store (`update`), in whichever process: a token
+  // refresh writes only onto the link it read (same linkedAt), and leaves a record /unlink deleted deleted.
   const sealOpt = (owner: string, value: string | undefined) =>
     value === undefined ? undefined : keys.seal(owner, value);
 
@@ -80,18 +79,29 @@ export function grantRepository(store: Store, keys: Keyring) {
     }
   };
 
+  /** Changes the owner's record if it is still the link made at `linkedAt`; a deleted record stays deleted. */
+  const changeLink = async (
+    owner: string,
+    linkedAt: string,
+    change: (record: GrantRecord) => GrantRecord | undefined,
+  ) => {
+    await records.update(owner, (record) =>
+      record === undefined || record.owner !== owner || record.linkedAt !== linkedAt
+        ? undefined
+        : change(record),
+    );
+  };
+
   /** Writes the owner's tokens back sealed under the current key, unless the record changed meanwhile. */
   const reseal = (owner: string, linkedAt: string) =>
-    serial(owner, async () => {
-      const record = await records.get(owner);
-      if (record === undefined || record.owner !== owner || record.linkedAt !== linkedAt) return;
+    changeLink(owner, linkedAt, (record) => {
       const opened = openTokens(record);
-      if (!opened.stale) return;
-      await records.set(owner, {
+      if (!opened.stale) return undefined;
+      return {
         ...record,
         refreshToken: keys.seal(owner, opened.refreshToken),
         accessToken: sealOpt(owner, opened.accessToken),
-      });
+      };
     });
 
   /** The owners linked to a YouTube channel now (the index, and `candidates`, checked against their records). */
@@ -101,13 +111,15 @@ export function grantRepository(store: Store, keys: Keyring) {
     return owners.filter((_, i) => found[i]?.channel.id === channelId);
   };
 
-  const indexChannel = (channelId: string, change: (owners: string[]) => string[]) =>
-    serial(`channel:${channelId}`, async () => {
-      const owners = (await byChannel.get(channelId)) ?? [];
+  /** One atomic change of a channel's list of owners; an empty list is deleted. */
+  const indexChannel = async (channelId: string, change: (owners: string[]) => string[]) => {
+    await byChannel.update(channelId, (current) => {
+      const owners = current ?? [];
       const next = change(owners);
-      if (next.length === 0) await byChannel.delete(channelId);
-      else if (next.join() !== owners.join()) await byChannel.set(channelId, next);
+      if (next.length === 0) return current === undefined ? undefined : null;
+      return next.join() === owners.join() ? undefined : next;
     });
+  };
 
   return {
     /** The owner's grant, or undefined when not linked. Throws UnreadableGrantError on a bad record. */
@@ -148,26 +160,25 @@ export function grantRepository(store: Store, keys: Keyring) {
       return (await linkedTo(record.channel.id, candidates)).filter((o) => o !== owner);
     },
     linkedTo,
-    save(grant: NewGrant): Promise<void> {
-      return serial(grant.owner, async () => {
-        const previous = await records.get(grant.owner);
-        await records.set(grant.owner, {
-          owner: grant.owner,
-          channel: grant.channel,
-          scopes: [...grant.scopes],
-          refreshToken: keys.seal(grant.owner, grant.refreshToken),
-          accessToken: sealOpt(grant.owner, grant.accessToken),
-          expiryDate: grant.expiryDate,
-          linkedAt: new Date().toISOString(),
-          brokenAt: undefined,
-        });
-        await indexChannel(grant.channel.id, (owners) =>
-          owners.includes(grant.owner) ? owners : [...owners, grant.owner],
-        );
-        if (previous !== undefined && previous.channel.id !== grant.channel.id) {
-          await indexChannel(previous.channel.id, (owners) => owners.filter((o) => o !== grant.owner));
-        }
+    async save(grant: NewGrant): Promise<void> {
+      const previous = await records.get(grant.owner);
+      // A new link replaces whatever was there: no read-modify-write to lose.
+      await records.set(grant.owner, {
+        owner: grant.owner,
+        channel: grant.channel,
+        scopes: [...grant.scopes],
+        refreshToken: keys.seal(grant.owner, grant.refreshToken),
+        accessToken: sealOpt(grant.owner, grant.accessToken),
+        expiryDate: grant.expiryDate,
+        linkedAt: new Date().toISOString(),
+        brokenAt: undefined,
       });
+      await indexChannel(grant.channel.id, (owners) =>
+        owners.includes(grant.owner) ? owners : [...owners, grant.owner],
+      );
+      if (previous !== undefined && previous.channel.id !== grant.channel.id) {
+        await indexChannel(previous.channel.id, (owners) => owners.filter((o) => o !== grant.owner));
+      }
     },
     /** Persists what a refresh returned; keeps the old refresh token when none came (the usual case). */
     updateTokens(
@@ -175,33 +186,28 @@ export function grantRepository(store: Store, keys: Keyring) {
       linkedAt: string,
       tokens: { access_token?: string | null; refresh_token?: string | null; expiry_date?: number | null },
     ): Promise<void> {
-      return serial(owner, async () => {
-        const record = await records.get(owner);
-        if (record === undefined || record.linkedAt !== linkedAt) return; // unlinked or relinked meanwhile
-        await records.set(owner, {
-          ...record,
-          refreshToken: tokens.refresh_token ? keys.seal(owner, tokens.refresh_token) : record.refreshToken,
-          accessToken: tokens.access_token ? keys.seal(owner, tokens.access_token) : record.accessToken,
-          expiryDate: tokens.expiry_date ?? record.expiryDate,
-        });
-      });
+      // Unlinked or relinked meanwhile (in any process): nothing is written.
+      return changeLink(owner, linkedAt, (record) => ({
+        ...record,
+        refreshToken: tokens.refresh_token ? keys.seal(owner, tokens.refresh_token) : record.refreshToken,
+        accessToken: tokens.access_token ? keys.seal(owner, tokens.access_token) : record.accessToken,
+        expiryDate: tokens.expiry_date ?? record.expiryDate,
+      }));
     },
     markBroken(owner: string, linkedAt: string): Promise<void> {
-      return serial(owner, async () => {
-        const record = await records.get(owner);
-        if (record === undefined || record.linkedAt !== linkedAt) return;
-        await records.set(owner, { ...record, accessToken: undefined, brokenAt: new Date().toISOString() });
-      });
+      return changeLink(owner, linkedAt, (record) => ({
+        ...record,
+        accessToken: undefined,
+        brokenAt: new Date().toISOString(),
+      }));
     },
-    delete(owner: string): Promise<boolean> {
-      return serial(owner, async () => {
-        const record = await records.get(owner);
-        const deleted = await records.delete(owner);
-        if (record !== undefined) {
-          await indexChannel(record.channel.id, (owners) => owners.filter((o) => o !== owner));
-        }
-        return deleted;
-      });
+    async delete(owner: string): Promise<boolean> {
+      // One DELETE … RETURNING: the record this delete removed is the one whose index entry goes.
+      const record = await records.take(owner);
+      if (record !== undefined) {
+        await indexChannel(record.channel.id, (owners) => owners.filter((o) => o !== owner));
+      }
+      return record !== undefined;
     },
   };
 }

@@ -1,6 +1,5 @@
 // Per-server settings: upload defaults, who moderates, where reviews and announcements go.
 import type { Store } from './index.ts';
-import { keyedSerial } from './serial.ts';
 import { DEFAULT_CATEGORY, type Privacy } from '../uploads/metadata.ts';
 
 export interface ServerSettings {
@@ -59,17 +58,20 @@ export type SettingsPatch = { -readonly [K in keyof ServerSettings]?: ServerSett
 
 export function settingsRepository(store: Store, now: () => number = Date.now) {
   const records = store.collection<Partial<ServerSettings>>('settings');
-  const serial = keyedSerial();
   return {
     /** The server's settings, defaults filled in. */
     async get(guildId: string | null): Promise<ServerSettings> {
       if (guildId === null) return DEFAULT_SETTINGS;
       return { ...DEFAULT_SETTINGS, ...(await records.get(guildId)) };
     },
-    /** Applies the given fields (undefined leaves a field as it is; null clears it). */
-    update(guildId: string, patch: SettingsPatch): Promise<ServerSettings> {
-      return serial(guildId, async () => {
-        const next: Record<string, unknown> = { ...(await records.get(guildId)) };
+    /**
+     * Applies the given fields (undefined leaves a field as it is; null clears it), as one atomic update of
+     * the store: two changes at once, in any processes, both land.
+     */
+    async update(guildId: string, patch: SettingsPatch): Promise<ServerSettings> {
+      const at = now();
+      const stored = await records.update(guildId, (current) => {
+        const next: Record<string, unknown> = { ...current };
         const wasOn = typeof next['announceChannelId'] === 'string';
         for (const [key, value] of Object.entries(patch)) {
           if (value === undefined) continue;
@@ -79,11 +81,11 @@ export function settingsRepository(store: Store, now: () => number = Date.now) {
         // Announcements switched on (not moved to another channel): from now on, what is published is new.
         const isOn = typeof next['announceChannelId'] === 'string';
         if (isOn && (!wasOn || next['announceSince'] === undefined) && patch.announceSince === undefined)
-          next['announceSince'] = now();
+          next['announceSince'] = at;
         if (!isOn) delete next['announceSince'];
-        await records.set(guildId, next);
-        return { ...DEFAULT_SETTINGS, ...(next as Partial<ServerSettings>) };
+        return next;
       });
+      return { ...DEFAULT_SETTINGS, ...stored };
     },
   };
 }

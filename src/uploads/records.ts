@@ -2,7 +2,6 @@
 // restart (attachment, metadata, session URI, acknowledged offset, where the progress is shown).
 import type { Store } from '../store/index.ts';
 import { seal, unseal, type Keyring } from '../store/seal.ts';
-import { keyedSerial } from '../store/serial.ts';
 import type { VideoMetadata } from '../google/resumable.ts';
 import type { Privacy } from './metadata.ts';
 
@@ -101,7 +100,6 @@ const INDEX = 'active';
 export function jobRepository(store: Store, key: Keyring) {
   const jobs = store.collection<JobRecord>('upload');
   const index = store.collection<string[]>('upload-index');
-  const serial = keyedSerial();
 
   return {
     get: (id: string) => jobs.get(id),
@@ -113,19 +111,18 @@ export function jobRepository(store: Store, key: Keyring) {
         .filter((r): r is JobRecord => r !== undefined && !FINISHED.includes(r.status))
         .sort((a, b) => a.createdAt - b.createdAt);
     },
-    /** Writes the whole record; keeps the active index in step with its status. */
-    save(record: JobRecord): Promise<void> {
-      return serial(INDEX, async () => {
-        record.updatedAt = Date.now();
-        await jobs.set(
-          record.id,
-          record,
-          FINISHED.includes(record.status) ? 30 * 24 * 3600 * 1000 : undefined,
-        );
-        const ids = (await index.get(INDEX)) ?? [];
-        const active = !FINISHED.includes(record.status);
-        const next = active ? [...new Set([...ids, record.id])] : ids.filter((i) => i !== record.id);
-        if (next.length !== ids.length) await index.set(INDEX, next);
+    /**
+     * Writes the whole record; keeps the active index in step with its status, with one atomic update of the
+     * index (in any process, no other save's change of the index is lost).
+     */
+    async save(record: JobRecord): Promise<void> {
+      record.updatedAt = Date.now();
+      await jobs.set(record.id, record, FINISHED.includes(record.status) ? 30 * 24 * 3600 * 1000 : undefined);
+      const active = !FINISHED.includes(record.status);
+      await index.update(INDEX, (current) => {
+        const ids = current ?? [];
+        if (ids.includes(record.id) === active) return undefined;
+        return active ? [...ids, record.id] : ids.filter((i) => i !== record.id);
       });
     },
     sealSession: (record: JobRecord, uri: string | undefined) =>
