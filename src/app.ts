@@ -25,6 +25,7 @@ import { discordProgressSink } from './discord/progress-message.ts';
 import { jobRepository } from './uploads/records.ts';
 import { createUploads, DEFAULT_TUNING, type UploadTuning } from './uploads/jobs.ts';
 import { createRelay } from './uploads/relay.ts';
+import { jobLeases } from './uploads/leases.ts';
 import { pageLinks } from './uploads/page-links.ts';
 import { uploadRoutes } from './http/upload-routes.ts';
 import { createAnnouncer } from './announce/announcer.ts';
@@ -121,22 +122,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rootUrl: config.youtubeApiUrl,
     logger,
     dispatcher: options.dispatcher,
+    // The lease follows the bytes: a page sending to this process brings its upload here.
+    onWanted: (jobId) => void uploads.wanted(jobId),
   });
   const pages = pageLinks(store, jobs, config.uploads.pageLinkMs);
+  const tuning: UploadTuning = {
+    ...DEFAULT_TUNING,
+    perMember: config.uploads.perMember,
+    global: config.uploads.global,
+    ...options.tuning,
+  };
   const uploads = createUploads({
     relay,
     jobs,
+    leases: jobLeases(store, tuning.lease),
     oauth,
     rootUrl: config.youtubeApiUrl,
     allowedHosts: config.discord.cdnHosts,
     sinkFor: discordProgressSink(client, jobs, logger, config.publicUrl),
     logger,
-    tuning: {
-      ...DEFAULT_TUNING,
-      perMember: config.uploads.perMember,
-      global: config.uploads.global,
-      ...options.tuning,
-    },
+    tuning,
     dispatcher: options.dispatcher,
     quota,
     onPlaylistChanged: (account) => catalog.invalidatePlaylists(account),
@@ -198,7 +203,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     commands: registry.all,
     dispatcher: options.dispatcher,
   };
-  dispatch = createDispatcher(registry, ctx).dispatch;
+  const dispatcher = createDispatcher(registry, ctx);
+  dispatch = dispatcher.dispatch;
 
   const { clientSecret } = config.discord;
   const routes = oauthRoutes({
@@ -291,7 +297,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       stopped = true;
       clearTimeout(resumeTimer);
       clearInterval(expireTimer);
-      await uploads.stop();
+      // Interactions that came after this are left to the other processes; those in flight finish
+      // (up to 5 s) while the uploads are handed back, at the byte YouTube kept, for another to continue.
+      await Promise.all([dispatcher.drain(5000), uploads.stop()]);
       await announcer.stop();
       await client.destroy();
       await http.close();

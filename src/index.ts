@@ -43,7 +43,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    // Uploads in flight keep their state in the store and resume on the next start.
+    // Uploads in flight are handed back to the shared queue at the byte YouTube kept (another process,
+    // or the next start, continues them); interactions in flight finish. Within 10 s, whatever hangs.
+    const deadline = setTimeout(() => {
+      logger.error(
+        'stopping took longer than 10 seconds; exiting anyway (unfinished work resumes from the store)',
+      );
+      logger.flush();
+      process.exit(1);
+    }, 9_500);
+    deadline.unref();
     try {
       await app.stop();
     } catch (error) {

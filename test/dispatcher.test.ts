@@ -12,6 +12,7 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  type ChatInputCommandInteraction,
 } from 'discord.js';
 import { FakeDiscord } from './fakes/discord.ts';
 import { waitFor } from './fakes/http.ts';
@@ -21,6 +22,10 @@ import type { ChatInputCommand } from '../src/discord/command.ts';
 import type { Context } from '../src/context.ts';
 import { createLogger } from '../src/logger.ts';
 import { UserError } from '../src/errors.ts';
+import { createStore, type Store } from '../src/store/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const lines: Record<string, unknown>[] = [];
 const logger = createLogger(
@@ -61,8 +66,18 @@ const card: ChatInputCommand = {
   },
 };
 
+/** Runs of the `once` command, whichever dispatcher (process) ran it. */
+let onceRuns = 0;
+
 const registry = loadCommands([
   card,
+  {
+    ...command('once', 'none', () => Promise.resolve()),
+    execute: async (interaction: ChatInputCommandInteraction) => {
+      onceRuns++;
+      await interaction.reply({ content: 'done once', flags: MessageFlags.Ephemeral });
+    },
+  },
   command('boom', 'none', () => Promise.reject(new Error('internal detail ya29.leaked'))),
   command('refuse', 'none', () => Promise.reject(new UserError('The title is longer than 100 characters.'))),
   command('slow', 'ephemeral', () => Promise.reject(Object.assign(new Error('x'), { code: 'ECONNRESET' }))),
@@ -77,11 +92,17 @@ const registry = loadCommands([
 
 let discord: FakeDiscord;
 let client: Client;
+let store: Store;
 
 before(async () => {
   discord = await FakeDiscord.start();
+  store = await createStore(`sqlite://${mkdtempSync(join(tmpdir(), 'tb-dispatch-'))}/store.sqlite`, logger);
   client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl } });
-  const { dispatch } = createDispatcher(registry, { logger, commands: registry.all } as unknown as Context);
+  const { dispatch } = createDispatcher(registry, {
+    logger,
+    store,
+    commands: registry.all,
+  } as unknown as Context);
   client.on(Events.InteractionCreate, (i) => void dispatch(i));
   await client.login(discord.botToken);
   await waitFor(() => (client.isReady() ? true : undefined), 'ready');
@@ -90,6 +111,7 @@ before(async () => {
 after(async () => {
   await client.destroy();
   await discord.close();
+  await store.close();
 });
 
 test('an unexpected error shows a short message with a reference id that is also in the log', async () => {
@@ -195,4 +217,39 @@ test('an error after deferUpdate leaves the card as it was and reaches the press
   assert.match(edited.content ?? '', /quota.*midnight Pacific/);
   assert.equal(edited.flags & 64, 64);
   assert.equal(discord.message(sent.id)?.edits, before.edits, 'the card is untouched');
+});
+
+test('an interaction that reaches two processes on one store is answered by one; the other does nothing', async () => {
+  // A second "process": its own gateway session and dispatcher, the same store.
+  const second = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl } });
+  const { dispatch } = createDispatcher(registry, {
+    logger,
+    store,
+    commands: registry.all,
+  } as unknown as Context);
+  const seen: string[] = [];
+  second.on(Events.InteractionCreate, (i) => {
+    seen.push(i.id);
+    void dispatch(i);
+  });
+  await second.login(discord.botToken);
+  await waitFor(() => (second.isReady() ? true : undefined), 'the second client to be ready');
+  try {
+    const before = lines.length;
+    for (let n = 0; n < 5; n++) {
+      const interaction = discord.sendCommand({ name: 'once' });
+      assert.equal((await interaction.response()).data?.content, 'done once');
+      await waitFor(() => (seen.includes(interaction.id) ? true : undefined), 'the second session to get it');
+      assert.deepEqual(interaction.deliveries(), { live: 2, resumable: 0 });
+      assert.equal(interaction.lateCallbacks(), 0, 'the other process did not answer');
+    }
+    // Both dispatchers have finished with every press (the claim decided before any work).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(onceRuns, 5, 'run once per interaction');
+    const logged = lines.slice(before);
+    assert.equal(logged.filter((l) => l['interaction'] === '/once' && l['msg'] === 'interaction').length, 5);
+    assert.ok(!logged.some((l) => Number(l['level']) >= 40), 'no warning or error logged');
+  } finally {
+    await second.destroy();
+  }
 });

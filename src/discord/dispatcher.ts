@@ -1,5 +1,8 @@
-// The one place interactions enter: find the handler, acknowledge in time, run it, log one
-// structured line, and turn any error into a reply the member can read.
+// The one place interactions enter: claim it (once across processes), find the handler, acknowledge in
+// time, run it, log one structured line, and turn any error into a reply the member can read.
+//
+// With several processes on one shard every interaction reaches each of them (Discord does that during a
+// zero-downtime deploy): the first to add its id to the store answers it, the others leave it alone.
 import {
   ApplicationCommandType,
   DiscordAPIError,
@@ -21,10 +24,42 @@ export interface DispatchStats {
 /** Discord codes meaning the interaction can no longer be answered: stop using its token at once. */
 const DEAD_INTERACTION = new Set([10062, 10015, 50027, 40060]);
 
+/** "Interaction has already been acknowledged": another process answered first. Nobody's error. */
+const ALREADY_ACKNOWLEDGED = 40060;
+
+/** How long an interaction's claim is kept: its token's whole life. */
+const CLAIM_TTL_MS = 15 * 60 * 1000;
+
+const answeredElsewhere = (error: unknown): boolean =>
+  error instanceof DiscordAPIError && error.code === ALREADY_ACKNOWLEDGED;
+
 export function createDispatcher(registry: CommandRegistry, ctx: Context) {
   const stats: DispatchStats = { handled: 0, failed: 0 };
+  const claims = ctx.store.collection<string>('interaction');
+  const inFlight = new Set<Promise<void>>();
+  let draining = false;
+
+  /**
+   * True for the one process whose insert of the interaction's id created the record. When the store
+   * does not answer, this process goes on (the handler meets the same store and says so): an answer
+   * that another process also sends is refused by Discord (40060), which is nobody's error.
+   */
+  async function claim(interaction: Interaction, label: string): Promise<boolean> {
+    try {
+      if (await claims.add(interaction.id, ctx.store.processId, CLAIM_TTL_MS)) return true;
+      ctx.logger.debug(
+        { interaction: label, interactionId: interaction.id },
+        'interaction answered by another process',
+      );
+      return false;
+    } catch (error) {
+      ctx.logger.warn({ interaction: label, err: error }, 'could not claim the interaction; answering it');
+      return true;
+    }
+  }
 
   async function run(interaction: Interaction, label: string, work: () => Promise<void>): Promise<void> {
+    if (!(await claim(interaction, label))) return;
     const started = performance.now();
     const fields = {
       interaction: label,
@@ -39,6 +74,10 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
         'interaction',
       );
     } catch (error) {
+      if (answeredElsewhere(error)) {
+        ctx.logger.debug({ ...fields, outcome: 'answered_elsewhere' }, 'interaction');
+        return;
+      }
       const classified = classifyError(error, interaction.locale);
       const outcome = classified.kind === 'user' ? 'user_error' : 'error';
       if (outcome === 'error') stats.failed++;
@@ -75,6 +114,7 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
       }
     } catch (error) {
       const code = error instanceof DiscordAPIError ? error.code : undefined;
+      if (code === ALREADY_ACKNOWLEDGED) return;
       ctx.logger.warn(
         {
           userId: interaction.user.id,
@@ -96,8 +136,33 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
     await interaction.deferReply(command.defer === 'ephemeral' ? { flags: MessageFlags.Ephemeral } : {});
   }
 
-  /** Handles one interaction; never throws. */
+  /** Handles one interaction; never throws. While draining (shutdown), leaves new ones to other processes. */
   async function dispatch(interaction: Interaction): Promise<void> {
+    if (draining) {
+      ctx.logger.debug({ interactionId: interaction.id }, 'stopping: interaction left to another process');
+      return;
+    }
+    const handled = handle(interaction);
+    inFlight.add(handled);
+    try {
+      await handled;
+    } finally {
+      inFlight.delete(handled);
+    }
+  }
+
+  /** Shutdown: takes no new interaction; waits for those in flight (at most `timeoutMs`). */
+  async function drain(timeoutMs: number): Promise<void> {
+    draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...inFlight]),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async function handle(interaction: Interaction): Promise<void> {
     if (interaction.isChatInputCommand()) {
       const command = registry.find(interaction.commandType, interaction.commandName);
       const label = [
@@ -140,7 +205,7 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
     }
   }
 
-  return { dispatch, stats };
+  return { dispatch, drain, stats };
 }
 
 /**

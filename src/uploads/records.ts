@@ -93,6 +93,8 @@ export interface JobRecord {
   notes?: string[] | undefined;
   /** The last sentence shown when the job ended. */
   outcome: string | undefined;
+  /** The process running the job, until when (src/uploads/leases.ts); none while nobody holds it. */
+  lease?: { owner: string; until: number } | undefined;
   createdAt: number;
   updatedAt: number;
 }

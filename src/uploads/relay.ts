@@ -99,6 +99,11 @@ export interface RelayDeps {
   readonly slotWaitMs?: number | undefined;
   /** A page that sends nothing for this long gives its slot up: the upload stops (default 1 hour). */
   readonly idleMs?: number | undefined;
+  /**
+   * A PATCH came for a job this process does not relay: its lease follows the bytes, so the upload
+   * service takes the job here when no live process holds it (src/uploads/jobs.ts `wanted`).
+   */
+  readonly onWanted?: ((jobId: string) => void) | undefined;
 }
 
 /** Reads at least `n` bytes (fewer only when the stream ends) and puts them back. */
@@ -141,6 +146,7 @@ export function createRelay(deps: RelayDeps) {
   async function slotFor(jobId: string): Promise<Serving | undefined> {
     const now = serving.get(jobId);
     if (now) return now;
+    deps.onWanted?.(jobId);
     await new Promise<void>((resolve) => {
       const set = waiting.get(jobId) ?? new Set();
       const timer = setTimeout(() => {

@@ -20,8 +20,11 @@ export interface Running {
   readonly controller: AbortController;
   /** Aborted when the bot shuts down: the only thing that stops a wait for the store. */
   readonly shutdown: AbortSignal;
-  /** Why the run was aborted: a member's cancel, or the bot shutting down. */
-  abortedFor: 'cancel' | 'shutdown' | undefined;
+  /**
+   * Why the run was aborted: a member's cancel, the bot shutting down (the job is handed back), or its
+   * lease lost to another process (which continues it: this one leaves the record alone).
+   */
+  abortedFor: 'cancel' | 'shutdown' | 'lost' | undefined;
   /** Resolves when the bytes phase is over: with the video id when the video exists. */
   readonly settled: Promise<string | undefined>;
   settle(videoId: string | undefined): void;
@@ -265,6 +268,10 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     );
     return true;
   } catch (error) {
+    if (entry.abortedFor === 'lost') {
+      logger.warn({ jobId: job.id }, 'upload lease lost: another process continues the upload');
+      return false;
+    }
     if (entry.abortedFor === 'shutdown') {
       logger.info({ jobId: job.id }, 'upload paused for shutdown; it resumes on the next start');
       await show(jobView(job, 'paused'), true);

@@ -5,6 +5,7 @@ import type { OAuthService } from '../google/oauth.ts';
 import type { Quota } from '../google/quota.ts';
 import type { JobRecord, JobRepository } from './records.ts';
 import type { Relay } from './relay.ts';
+import { DEFAULT_LEASE, type JobLeases, type LeaseTuning } from './leases.ts';
 
 /** Shows an upload's progress to the member. Never throws. */
 export interface ProgressSink {
@@ -29,6 +30,8 @@ export interface UploadTuning {
   replyLifetimeMs: number;
   /** The pause between tries while the store does not answer: doubles from base up to max. */
   storeRetry: { baseDelayMs: number; maxDelayMs: number };
+  /** Leases on jobs: how long they last, how often they are renewed and looked for. */
+  lease: LeaseTuning;
 }
 
 export const DEFAULT_TUNING: UploadTuning = {
@@ -40,10 +43,13 @@ export const DEFAULT_TUNING: UploadTuning = {
   processingTimeoutMs: 30 * 60 * 1000,
   replyLifetimeMs: 14 * 60 * 1000,
   storeRetry: { baseDelayMs: 1000, maxDelayMs: 30_000 },
+  lease: DEFAULT_LEASE,
 };
 
 export interface UploadDeps {
   readonly jobs: JobRepository;
+  /** Which process runs which job, and the shared upload slots (src/uploads/leases.ts). */
+  readonly leases: JobLeases;
   readonly oauth: OAuthService;
   readonly rootUrl: string;
   readonly allowedHosts: readonly string[];

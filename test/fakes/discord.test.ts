@@ -723,6 +723,61 @@ test('gateway: a dropped connection resumes and replays what it missed', async (
   assert.equal(handle.original()?.content, 'still here');
 });
 
+test('two sessions on one shard: a press reaches both, the first callback wins, the second gets 40060', async () => {
+  // A second process identifies for the same shard (a zero-downtime deploy): Discord sends it every
+  // interaction of that shard too.
+  const second = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiUrl } });
+  const ready = once(second, Events.ClientReady);
+  await second.login(fake.botToken);
+  await ready;
+  try {
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId('both').setLabel('Both').setStyle(ButtonStyle.Primary),
+    );
+    const sent = await channel().send({ content: 'Press', components: [row] });
+    const outcomes: string[] = [];
+    const answer = (who: string, c: Client) =>
+      new Promise<void>((resolve) => {
+        c.once(Events.InteractionCreate, (i) => {
+          assert.ok(i.isButton());
+          i.update({ content: `by ${who}`, components: [] }).then(
+            () => {
+              outcomes.push(`${who}:ok`);
+              resolve();
+            },
+            (error: unknown) => {
+              outcomes.push(
+                `${who}:${error instanceof DiscordAPIError ? `${error.status}/${error.code}` : 'other'}`,
+              );
+              resolve();
+            },
+          );
+        });
+      });
+    const both = Promise.all([answer('first', client), answer('second', second)]);
+    const message = fake.message(sent.id);
+    assert.ok(message);
+    const handle = fake.pressButton({ message, label: 'Both', user: MEMBER });
+    await both;
+    assert.deepEqual(handle.deliveries(), { live: 2, resumable: 0 }, 'both sessions got it');
+    assert.equal(outcomes.filter((o) => o.endsWith(':ok')).length, 1, outcomes.join(', '));
+    assert.equal(outcomes.filter((o) => o.endsWith(':400/40060')).length, 1, outcomes.join(', '));
+    assert.equal(handle.lateCallbacks(), 1);
+    assert.match(fake.message(sent.id)?.content ?? '', /^by (first|second)$/);
+    assert.equal(fake.message(sent.id)?.edits, 1, 'the message was edited once');
+  } finally {
+    await second.destroy();
+  }
+  // The second session closed normally: the next interaction reaches the first alone.
+  const done = handleNext(async (i) => {
+    assert.ok(i.isChatInputCommand());
+    await i.reply('alone');
+  });
+  const alone = fake.sendCommand({ name: 'ping' });
+  await done;
+  assert.deepEqual(alone.deliveries(), { live: 1, resumable: 0 });
+});
+
 test('gateway: wrong token closes 4004; zlib-stream compression works; v9 is refused', async () => {
   const port = new URL(fake.apiUrl).port;
   const closeCode = async (query: string, identify: unknown): Promise<number> => {

@@ -24,6 +24,7 @@ import type {
   InteractionHandle,
   ModalFillOptions,
   ModalSubmitOptions,
+  PressOptions,
   RecordedCall,
   StartOptions,
 } from './discord/types.ts';
@@ -76,6 +77,14 @@ class Handle implements InteractionHandle {
         cause: error,
       });
     }
+  }
+
+  deliveries(): { live: number; resumable: number } {
+    return { ...this.state.delivered };
+  }
+
+  lateCallbacks(): number {
+    return this.state.lateCallbacks;
   }
 
   followups(): FakeMessage[] {
@@ -334,6 +343,30 @@ export class FakeDiscord {
   /** Dispatches a MESSAGE_COMPONENT interaction (a button press by default) on `message`. */
   sendButton(opts: ButtonOptions): InteractionHandle {
     return new Handle(this.interactions.component(opts), this.store);
+  }
+
+  /**
+   * A member presses a button (found by its label) on a message the bot sent: the press reaches
+   * every gateway session of the message's shard, as Discord delivers it. Throws when the message
+   * has no such button, or it is a link button (those open a URL, not an interaction).
+   */
+  pressButton(opts: PressOptions): InteractionHandle {
+    const { message, label, user } = opts;
+    const matches = (text: string | undefined) =>
+      text !== undefined && (typeof label === 'string' ? text === label : label.test(text));
+    const button = message.components
+      .flatMap((row) => row.components ?? [])
+      .find((c) => c.type === 2 && matches(c.label));
+    if (!button?.custom_id)
+      throw new Error(`FakeDiscord: message ${message.id} has no button labelled ${String(label)}`);
+    const channelId = message.channel_id;
+    return this.sendButton({
+      customId: button.custom_id,
+      user,
+      channelId,
+      ...(opts.guildId !== undefined ? { guildId: opts.guildId } : {}),
+      message: { id: message.id, channelId, flags: message.flags },
+    });
   }
 
   /** Dispatches a MODAL_SUBMIT built from what the test gives, unchecked against any modal the bot showed

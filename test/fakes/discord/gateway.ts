@@ -254,13 +254,18 @@ export class Gateway {
 
   /**
    * Test hook for races between processes on one shard: each entry sends the next dispatched event to that live
-   * session of the shard only (0: the first to IDENTIFY), instead of the usual choice.
+   * session of the shard only (0: the first to IDENTIFY), instead of every session.
    */
   readonly route: number[] = [];
 
-  /** Dispatches an event to the newest connected session of the shard owning `guildId` (shard 0 for DMs);
-   * failing that, to the newest resumable one, which gets it on RESUME. Returns false if there is no session. */
-  dispatch(t: string, d: unknown, guildId: string | null): boolean {
+  /**
+   * Dispatches an event to EVERY session of the shard owning `guildId` (shard 0 for DMs), as Discord
+   * does when several processes identified for one shard (a zero-downtime deploy): each live session
+   * gets it now, a disconnected but resumable one on RESUME. Returns how many live sessions got it
+   * now and how many resumable ones will on RESUME (both 0: nobody to send it to).
+   */
+  dispatch(t: string, d: unknown, guildId: string | null): { live: number; resumable: number } {
+    const sent = { live: 0, resumable: 0 };
     // Test hook: the next event goes to this one live session of the shard (by order of IDENTIFY) only.
     const only = this.route.shift();
     if (only !== undefined) {
@@ -271,19 +276,18 @@ export class Gateway {
       );
       const target = live[only];
       if (target) this.emit(target, t, d);
-      return target !== undefined;
+      return { live: target ? 1 : 0, resumable: 0 };
     }
-    let chosen: Session | undefined;
     for (const session of this.sessions.values()) {
       if (session.invalid) continue;
       const [id, count] = session.shard;
       const owner = guildId === null ? 0 : Number((BigInt(guildId) >> 22n) % BigInt(count));
-      // The newest session wins, but one with a live connection beats a disconnected (resumable) one.
-      if (owner === id && (session.conn !== null || chosen?.conn == null)) chosen = session;
+      if (owner !== id) continue;
+      this.emit(session, t, d);
+      if (session.conn) sent.live++;
+      else sent.resumable++;
     }
-    if (!chosen) return false;
-    this.emit(chosen, t, d);
-    return true;
+    return sent;
   }
 
   /** Closes every live connection with `code` (4000 by default, so clients resume). */

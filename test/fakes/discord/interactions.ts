@@ -50,6 +50,10 @@ export interface InteractionState {
   callback?: InteractionCallback;
   originalId?: string;
   followupIds: string[];
+  /** Sessions that got INTERACTION_CREATE: live now, or resumable (on RESUME). */
+  delivered: { live: number; resumable: number };
+  /** Callbacks refused with 40060 because another had acknowledged it first. */
+  lateCallbacks: number;
 }
 
 interface BaseOptions {
@@ -151,6 +155,8 @@ export class Interactions {
       payload,
       attachmentSizeLimit: opts.attachmentSizeLimit ?? ATTACHMENT_SIZE_LIMIT,
       followupIds: [],
+      delivered: { live: 0, resumable: 0 },
+      lateCallbacks: 0,
     };
   }
 
@@ -444,7 +450,9 @@ export class Interactions {
   private dispatch(state: InteractionState): InteractionState {
     this.byId.set(state.id, state);
     this.byToken.set(state.token, state);
-    if (!this.gateway.dispatch('INTERACTION_CREATE', state.payload, state.guildId)) {
+    // Every session of the shard gets it (two processes on one shard: both do); the first callback wins.
+    state.delivered = this.gateway.dispatch('INTERACTION_CREATE', state.payload, state.guildId);
+    if (state.delivered.live + state.delivered.resumable === 0) {
       throw new Error(
         'FakeDiscord: no gateway session to dispatch the interaction to (has the client logged in?)',
       );
@@ -490,7 +498,10 @@ export class Interactions {
     const store = this.store;
     const it = this.byId.get(id);
     if (!it || it.token !== token) return E.unknownInteraction();
-    if (it.callback) return E.alreadyAcknowledged();
+    if (it.callback) {
+      it.lateCallbacks++;
+      return E.alreadyAcknowledged();
+    }
     if (store.now() - it.createdAt > this.deadlineMs) return E.unknownInteraction();
     if (!isRecord(body) || typeof body['type'] !== 'number') {
       return invalidFormBody([

@@ -208,6 +208,18 @@ export interface InteractionHandle {
   waitForOriginal(predicate: (m: FakeMessage) => boolean, timeoutMs?: number): Promise<FakeMessage>;
   /** Follow-up messages created with the token (a follow-up that completed a deferral is @original instead). */
   followups(): FakeMessage[];
+  /** How many gateway sessions got the interaction: live ones now, resumable ones on RESUME. */
+  deliveries(): { live: number; resumable: number };
+  /** Callbacks Discord refused with 400/40060 because another callback acknowledged it first. */
+  lateCallbacks(): number;
+}
+
+/** Options of pressButton: a button of a message the bot sent, found by its label. */
+export interface PressOptions {
+  message: FakeMessage;
+  label: string | RegExp;
+  user: FakeUser;
+  guildId?: string | null | undefined;
 }
 
 /** Options of sendCommand / sendAutocomplete. */

@@ -1,0 +1,167 @@
+// Who runs which upload, decided by the store whichever process asks. A job is run by the one
+// process that holds its lease (`lease: { owner, until }` in the job record, taken and renewed with the
+// store's atomic `update`); a process that dies stops renewing, and once `until` passed another takes
+// the job over from its record. Upload slots (per member, and for the whole bot) are entries of one
+// shared record, taken and given back atomically too, so the limits hold across processes.
+//
+// On SQLite only one process ever runs (the store refuses a second), so a lease that is not this
+// process's own belongs to a process that is gone: it is taken at once.
+//
+// Time is each process's Date.now(): leases last 30 s and are renewed every 10 s, far more than the
+// clock skew between hosts of one deployment.
+import type { Store } from '../store/index.ts';
+import { FINISHED, type JobRecord } from './records.ts';
+
+export interface Lease {
+  /** The holding process (store.processId). */
+  owner: string;
+  /** Epoch ms; past it, the lease is free for another process. */
+  until: number;
+}
+
+interface SlotEntry {
+  /** The Discord member whose upload holds the slot (for the per-member limit). */
+  member: string;
+  owner: string;
+  until: number;
+}
+type SlotTable = Record<string, SlotEntry>;
+
+export interface LeaseTuning {
+  /** How long a lease lasts without renewal (≥ 15 s: clock skew between hosts must not matter). */
+  leaseMs: number;
+  /** How often held leases are renewed. */
+  renewMs: number;
+  /** How often the store is searched for jobs nobody holds (a dead process's, or handed back). */
+  scanMs: number;
+  /** The heartbeat: cancels asked in another process, a free slot for a waiting job. */
+  tickMs: number;
+}
+
+export const DEFAULT_LEASE: LeaseTuning = { leaseMs: 30_000, renewMs: 10_000, scanMs: 2_000, tickMs: 1_000 };
+
+/** The record collection the job repository (records.ts) keeps its jobs in. */
+const JOBS = 'upload';
+const SLOTS_ID = 'all';
+
+export function jobLeases(store: Store, tuning: LeaseTuning) {
+  const records = store.collection<JobRecord>(JOBS);
+  const slots = store.collection<SlotTable>('upload-slots');
+  const cancels = store.collection<{ by: string; at: number }>('upload-cancel');
+  const me = store.processId;
+  const single = store.kind === 'sqlite';
+
+  /** Held by a live process (this one included). */
+  const live = (lease: { owner: string; until: number } | undefined, now = Date.now()): boolean =>
+    lease !== undefined && (lease.owner === me || (!single && lease.until > now));
+  const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs });
+
+  return {
+    me,
+    single,
+    live,
+    /** Whether this process holds the record's lease. */
+    mine: (job: JobRecord | undefined) => job?.lease?.owner === me,
+    /** A new lease of this process (for a job it creates: held from its first save). */
+    fresh,
+    /**
+     * Takes the job's lease when nobody live holds it and `want` agrees; the record as stored after,
+     * or undefined when another process holds it (or `want` said no).
+     */
+    async claim(id: string, want: (job: JobRecord) => boolean): Promise<JobRecord | undefined> {
+      let won = false;
+      const after = await records.update(id, (current) => {
+        won =
+          current !== undefined &&
+          !FINISHED.includes(current.status) &&
+          !live(current.lease) &&
+          want(current);
+        return won && current ? { ...current, lease: fresh() } : undefined;
+      });
+      return won && after?.lease?.owner === me ? after : undefined;
+    },
+    /**
+     * Renews this process's lease on the job; false when it is no longer ours (another process took
+     * it over: this one must stop at once and leave the record alone).
+     */
+    async renew(job: JobRecord): Promise<boolean> {
+      let ours = false;
+      let lease: Lease | undefined;
+      await records.update(job.id, (current) => {
+        ours = current?.lease?.owner === me;
+        if (!ours || !current) return undefined;
+        lease = fresh();
+        return { ...current, lease };
+      });
+      if (ours && lease) job.lease = lease;
+      return ours;
+    },
+    /**
+     * Takes an upload slot for the job when the member's and the bot's limits allow (counted over
+     * every live process); renews it when the job holds one already.
+     */
+    async takeSlot(job: JobRecord, limits: { perMember: number; global: number }): Promise<boolean> {
+      // One process: its own count (jobs.ts) is the whole count.
+      if (single) return true;
+      let won = false;
+      await slots.update(SLOTS_ID, (current) => {
+        const now = Date.now();
+        const table: SlotTable = {};
+        for (const [id, entry] of Object.entries(current ?? {})) if (live(entry, now)) table[id] = entry;
+        const pruned = Object.keys(table).length !== Object.keys(current ?? {}).length;
+        const entry = table[job.id];
+        if (entry && entry.owner !== me) {
+          won = false;
+          return pruned ? table : undefined;
+        }
+        const others = Object.entries(table).filter(([id]) => id !== job.id);
+        won =
+          entry !== undefined ||
+          (others.length < limits.global &&
+            others.filter(([, e]) => e.member === job.owner).length < limits.perMember);
+        if (!won) return pruned ? table : undefined;
+        return { ...table, [job.id]: { member: job.owner, owner: me, until: now + tuning.leaseMs } };
+      });
+      return won;
+    },
+    /** Renews the slots this process holds (one write for all of them). */
+    async renewSlots(jobIds: readonly string[]): Promise<void> {
+      if (single || jobIds.length === 0) return;
+      await slots.update(SLOTS_ID, (current) => {
+        if (!current) return undefined;
+        const until = Date.now() + tuning.leaseMs;
+        const table = { ...current };
+        let changed = false;
+        for (const id of jobIds) {
+          const entry = table[id];
+          if (entry?.owner === me) {
+            table[id] = { ...entry, until };
+            changed = true;
+          }
+        }
+        return changed ? table : undefined;
+      });
+    },
+    /** Gives the job's slot back, so a job waiting in any process can start. */
+    async releaseSlot(jobId: string): Promise<void> {
+      if (single) return;
+      await slots.update(SLOTS_ID, (current) => {
+        if (current?.[jobId]?.owner !== me) return undefined;
+        const table = { ...current };
+        delete table[jobId];
+        return table;
+      });
+    },
+    /** How many slots are taken now, across every process. */
+    async slotsInUse(): Promise<number> {
+      const table = (await slots.get(SLOTS_ID)) ?? {};
+      return Object.values(table).filter((e) => live(e)).length;
+    },
+    /** A member's cancel, pressed in a process that does not run the job: the holder carries it out. */
+    requestCancel: (jobId: string, by: string) => cancels.set(jobId, { by, at: Date.now() }, 3600_000),
+    /** The cancel asked for this job, taken (so it is carried out once). */
+    takeCancel: (jobId: string) => cancels.take(jobId),
+  };
+}
+
+export type JobLeases = ReturnType<typeof jobLeases>;
