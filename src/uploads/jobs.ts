@@ -333,7 +333,8 @@ export function createUploads(deps: UploadDeps) {
       if (!job) return undefined;
       job.source = file.source;
       const title = file.title ?? (job.titleFromFile ? titleFromFilename(file.source.filename) : undefined);
-      if (title !== undefined) job.metadata = { ...job.metadata, snippet: { ...job.metadata.snippet, title } };
+      if (title !== undefined)
+        job.metadata = { ...job.metadata, snippet: { ...job.metadata.snippet, title } };
       job.titleFromFile = undefined;
       job.progress.page = undefined;
       showIn(job, reply);
