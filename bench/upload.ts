@@ -100,9 +100,6 @@ interface ChildConfig {
   clientId: string;
   clientSecret: string;
   tokens: { access_token: string; refresh_token: string; expiry_date: number };
-  /** A small file the child sends first, untimed, the same way: a bot runs for days, so the per-GiB
-   *  figures are its steady state, not the first upload's compiling of cold code (printed apart). */
-  warm?: { url: string; size: number; seed: number } | undefined;
 }
 
 interface ChildResult {
@@ -398,8 +395,7 @@ async function child(config: ChildConfig): Promise<ChildResult> {
 
 // ---------------------------------------------------------------- parent: fakes, orchestration, report
 
-/** `warmed` runs when the child has sent its warm-up file and waits: the parent starts its own counters. */
-function runChild(config: ChildConfig, warmed: () => void = () => undefined): Promise<ChildResult> {
+function runChild(config: ChildConfig): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const proc = fork(fileURLToPath(import.meta.url), ['--child'], {
       execArgv: [
@@ -415,16 +411,10 @@ function runChild(config: ChildConfig, warmed: () => void = () => undefined): Pr
       serialization: 'json',
     });
     let result: ChildResult | undefined;
-    proc.on(
-      'message',
-      (message: { ok: true; result: ChildResult } | { ok: false; error: string } | 'warmed') => {
-        if (message === 'warmed') {
-          warmed();
-          proc.send('go');
-        } else if (message.ok) result = message.result;
-        else reject(new Error(`${config.case}: ${message.error}`));
-      },
-    );
+    proc.on('message', (message: { ok: true; result: ChildResult } | { ok: false; error: string }) => {
+      if (message.ok) result = message.result;
+      else reject(new Error(`${config.case}: ${message.error}`));
+    });
     proc.on('exit', (code) => {
       if (result) resolve(result);
       else reject(new Error(`${config.case}: child exited with ${code}`));
@@ -503,8 +493,6 @@ async function parent(): Promise<void> {
     .split(',')
     .filter((c): c is CaseName => (allCases as string[]).includes(c));
   const dropRun = !args.includes('--no-drop');
-  // --cold: no untimed warm-up file in each child (the first upload of a fresh process is then measured).
-  const warmMiB = args.includes('--cold') ? 0 : 8;
 
   // The Google fake keeps each resumable session in a temp file: on tmpfs, so the disk does not set the pace.
   const shm = '/dev/shm';
@@ -536,16 +524,7 @@ async function parent(): Promise<void> {
     if (this.req.method === 'GET') fakeCounters.cdnWrites++;
     return write.apply(this, args);
   } as typeof ServerResponse.prototype.write;
-  const warmSize = warmMiB * MiB;
-  const warm = warmSize
-    ? {
-        url: discord.addGeneratedAttachment({ filename: 'bench-warm.mp4', size: warmSize, seed: 999 }).url,
-        size: warmSize,
-        seed: 999,
-      }
-    : undefined;
   const base = {
-    warm,
     nodeFlags,
     cdnHost: discord.cdnHost,
     apiRoot: google.apiRoot,
@@ -597,18 +576,10 @@ async function parent(): Promise<void> {
         // raw, bot; bot, raw; raw, bot; …: neither goes first every time.
         for (const name of run % 2 === 0 ? caseNames : [...caseNames].reverse()) {
           const tokens = google.mintTokens(account, ['youtube']);
-          let fakesIo0: ReturnType<typeof syscalls>;
-          let fakesCpu0 = process.cpuUsage();
-          const start = () => {
-            fakeCounters.googleReads = fakeCounters.cdnWrites = 0;
-            fakesIo0 = syscalls();
-            fakesCpu0 = process.cpuUsage();
-          };
-          start();
-          const result = await runChild(
-            { ...base, case: name, size, seed, url: attachment.url, tokens },
-            start,
-          );
+          fakeCounters.googleReads = fakeCounters.cdnWrites = 0;
+          const fakesIo0 = syscalls();
+          const fakesCpu0 = process.cpuUsage();
+          const result = await runChild({ ...base, case: name, size, seed, url: attachment.url, tokens });
           const fakesCpu = process.cpuUsage(fakesCpu0);
           const fakesIo1 = syscalls();
           const fakes: FakesResult = {
@@ -644,15 +615,7 @@ async function parent(): Promise<void> {
       const dropAt = Math.floor(size / 2);
       google.fail({ method: 'PUT', path: /upload_id=/ }, { dropAfterBytes: dropAt });
       const tokens = google.mintTokens(account, ['youtube']);
-      const dropped = await runChild({
-        ...base,
-        warm: undefined,
-        case: 'bot',
-        size,
-        seed,
-        url: attachment.url,
-        tokens,
-      });
+      const dropped = await runChild({ ...base, case: 'bot', size, seed, url: attachment.url, tokens });
       check(dropped, 'bot');
       log(`${sizeMiB} MiB bot with one drop: re-sent ${dropped.resentBytes ?? NaN} bytes`);
       // Google read exactly dropAt bytes and kept them rounded down to 256 KiB; the rest of what the
@@ -672,9 +635,6 @@ async function parent(): Promise<void> {
 
   lines.push(
     `Bot vs raw pipe — Node ${process.version}, ${cpus().length} CPUs, ${runs} run(s) alternating, both with the Node flags ${nodeFlags.join(' ') || '(none)'}${nodeFlags === START_FLAGS ? ' of npm start' : ''}.`,
-    warm
-      ? `Each child first sends an ${warmMiB} MiB file the same way, untimed (a running bot's code is compiled; --cold measures a fresh process).`
-      : 'Cold: each child measures its first transfer (compiling the code included).',
     'MiB/s: streaming (until the last source byte was handed on), median (min–max); bot / raw: median of the',
     "per-run ratios (each bot run against the raw run next to it, the order swapped every run). CPU: the client's (user + system) and the",
     "fakes' (the parent process) per GiB, medians. Chunks per GiB: body chunks undici delivered from the CDN,",
@@ -782,23 +742,14 @@ async function parent(): Promise<void> {
 
 if (process.argv.includes('--child')) {
   process.once('message', (config: ChildConfig) => {
-    const warmUp = async (): Promise<void> => {
-      if (!config.warm) return;
-      await child({ ...config, ...config.warm, warm: undefined });
-      const go = new Promise((resolve) => process.once('message', resolve));
-      process.send?.('warmed');
-      await go;
-    };
-    warmUp()
-      .then(() => child(config))
-      .then(
-        (result) => process.send?.({ ok: true, result }, () => process.exit(0)),
-        (error: unknown) =>
-          process.send?.(
-            { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
-            () => process.exit(1),
-          ),
-      );
+    child(config).then(
+      (result) => process.send?.({ ok: true, result }, () => process.exit(0)),
+      (error: unknown) =>
+        process.send?.(
+          { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+          () => process.exit(1),
+        ),
+    );
   });
 } else {
   // The page row (issue #11): --page, or `page` among --cases, runs bench/page-upload.ts (headless Chromium →
