@@ -9,7 +9,7 @@
 //   npm run bench:upload -- --cases page [--sizes 256,1024] [--runs 3] [--chunk-mib 0]
 //   npm run bench:upload:page -- [--sizes 256,1024] [--runs 3] [--chunk-mib 0]          (the same)
 //
-// --chunk-mib sets the bot's UPLOAD_PAGE_CHUNK_MIB (default: the bot's, 64 MiB per PATCH; 0: the whole file in one).
+// --chunk-mib sets the bot's UPLOAD_PAGE_CHUNK_MIB (default: the bot's, the whole file in one PATCH; 64: 64 MiB chunks).
 //
 // Method: the fakes run in this process, their session files and the source file on /dev/shm when
 // it exists (BENCH_TMPDIR overrides). The bot is the real one (`node src/index.ts`, with

@@ -246,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
     global: 3,
     maxBytes: 256 * 1024 ** 3,
     pageLinkMs: 3600_000,
-    pageChunkBytes: 64 * 1024 ** 2,
+    pageChunkBytes: 0,
   };
   let quota = { units: 10_000, inserts: 100, uploadsPerMember: 10, uploadsPerServer: 25 };
   if (need === 'all') {
@@ -255,7 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Need = 'a
       global: count('UPLOAD_CONCURRENCY', 100),
       maxBytes: whole('UPLOAD_MAX_BYTES', String(256 * 1024 ** 3), 1, 256 * 1024 ** 3),
       pageLinkMs: whole('UPLOAD_LINK_TTL_SECONDS', '3600', 10, 7 * 24 * 3600) * 1000,
-      pageChunkBytes: whole('UPLOAD_PAGE_CHUNK_MIB', '64', 0, 1024 * 1024) * 1024 ** 2,
+      pageChunkBytes: whole('UPLOAD_PAGE_CHUNK_MIB', '0', 0, 1024 * 1024) * 1024 ** 2,
     };
     quota = {
       units: count('YOUTUBE_QUOTA_UNITS', 100_000_000),

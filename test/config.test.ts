@@ -395,8 +395,9 @@ test('the upload page: UPLOAD_MAX_BYTES (256 GiB) and UPLOAD_LINK_TTL_SECONDS (a
   );
 });
 
-test('UPLOAD_PAGE_CHUNK_MIB: 64 MiB per request by default, 0 for the whole file, checked', () => {
-  assert.equal(loadConfig(base()).uploads.pageChunkBytes, 64 * 1024 ** 2);
+test('UPLOAD_PAGE_CHUNK_MIB: the whole file in one request by default, chunks when set, checked', () => {
+  assert.equal(loadConfig(base()).uploads.pageChunkBytes, 0);
+  assert.equal(loadConfig(base({ UPLOAD_PAGE_CHUNK_MIB: '64' })).uploads.pageChunkBytes, 64 * 1024 ** 2);
   assert.equal(loadConfig(base({ UPLOAD_PAGE_CHUNK_MIB: '0' })).uploads.pageChunkBytes, 0);
   assert.equal(loadConfig(base({ UPLOAD_PAGE_CHUNK_MIB: '16' })).uploads.pageChunkBytes, 16 * 1024 ** 2);
   assert.throws(

@@ -4,7 +4,10 @@
 import type { JobRecord } from '../uploads/records.ts';
 import { escapeHtml } from './pages.ts';
 
-/** The default size of each tus PATCH: a multiple of YouTube's 256 KiB, so every chunk but the last is valid. */
+/**
+ * The suggested chunk for proxies that limit request bodies (UPLOAD_PAGE_CHUNK_MIB=64), and how much of a
+ * refused PATCH is read before answering: a multiple of YouTube's 256 KiB, so every chunk but the last is valid.
+ */
 export const CHUNK_BYTES = 64 * 1024 * 1024;
 
 export interface MemberInfo {
@@ -17,7 +20,7 @@ export function uploadPage(o: {
   job: JobRecord;
   member: MemberInfo;
   maxBytes: number;
-  /** Bytes per PATCH (UPLOAD_PAGE_CHUNK_MIB); 0: the rest of the file in one PATCH. Default 64 MiB. */
+  /** Bytes per PATCH (UPLOAD_PAGE_CHUNK_MIB); 0 (the default): the rest of the file in one PATCH. */
   chunkBytes?: number | undefined;
 }): string {
   const { job } = o;
@@ -39,7 +42,7 @@ export function uploadPage(o: {
     endpoint: `/u/${o.token}/files`,
     upload: `/u/${o.token}/files/${job.id}`,
     status: `/u/${o.token}/status`,
-    chunk: String(o.chunkBytes ?? CHUNK_BYTES),
+    chunk: String(o.chunkBytes ?? 0),
     max: String(o.maxBytes),
     name: started ? job.source.filename : '',
     size: started ? String(job.source.size) : '',

@@ -1,6 +1,7 @@
 // The upload page: checks the chosen file (a video by its first bytes, within the size limit), then
-// sends it with tus-js-client in fixed chunks (multiples of 256 KiB) to the bot, which relays each
-// one to YouTube. Reloading the page and choosing the same file continues where YouTube stopped.
+// sends it with tus-js-client to the bot, by default the whole file in one request (or in chunks of
+// UPLOAD_PAGE_CHUNK_MIB, multiples of 256 KiB, behind a proxy that limits bodies), which the bot relays
+// to YouTube. Reloading the page and choosing the same file continues where YouTube stopped.
 (function () {
   'use strict';
   const app = document.getElementById('app');
@@ -164,7 +165,7 @@
     upload = new tus.Upload(file, {
       endpoint: d.endpoint,
       uploadUrl: d.upload,
-      // 0 (UPLOAD_PAGE_CHUNK_MIB=0): the rest of the file in one request.
+      // 0 (UPLOAD_PAGE_CHUNK_MIB=0, the default): the rest of the file in one request.
       chunkSize: Number(d.chunk) || Infinity,
       fileReader: reader,
       retryDelays: [
