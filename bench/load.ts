@@ -24,8 +24,9 @@
 // slots are counted across processes in the store, so two processes send --slots uploads together,
 // not twice that), 256 MiB each or --max-mib, from the CDN fake into resumable sessions at once, no
 // protocol work. The throughput line also shows the rate without the pause from the kill to the
-// take-over (the killed process's slots and leases run out first, and nothing of its uploads moves). Peak RSS is VmHWM of /proc/<pid>/status. Take-over is the time from the kill until
-// every upload that was sending at the kill has sent bytes again (or finished).
+// take-over (the killed process's slots and leases run out first, and nothing of its uploads moves).
+// Peak RSS is VmHWM of /proc/<pid>/status. Take-over is the time from the kill until every upload
+// the killed process was sending (those standing still after it) has sent bytes again (or finished).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -338,13 +339,21 @@ async function main(): Promise<void> {
       while (receivedNow() < 0.4 * totalBytes && !handles.every(finished)) await sleep(100);
       const before = new Map(ours().map((s) => [s.id, bytesIn(s)]));
       await sleep(500);
-      const sending = ours().filter((s) => !s.done && bytesIn(s) !== before.get(s.id));
-      const at = new Map(sending.map((s) => [s.id, bytesIn(s)]));
+      const moved = ours().filter((s) => !s.done && bytesIn(s) !== before.get(s.id));
       const victim = bots[bots.length - 1];
       const killedAt = performance.now();
       victim?.child.kill('SIGKILL');
       await victim?.exited;
-      log(`killed ${processes[processes.length - 1] ?? ''} with ${sending.length} uploads sending`);
+      // The killed process's uploads: those that stand still once what was in the sockets at the kill
+      // has arrived (the survivor's go on). Their bytes then are what must move again.
+      await sleep(1000);
+      const settled = new Map(moved.map((s) => [s.id, bytesIn(s)]));
+      await sleep(1000);
+      const sending = moved.filter((s) => !s.done && bytesIn(s) === settled.get(s.id));
+      const at = new Map(sending.map((s) => [s.id, bytesIn(s)]));
+      log(
+        `killed ${processes[processes.length - 1] ?? ''} with ${moved.length} uploads sending, ${sending.length} of them its own`,
+      );
       if (!shared) await boot('process 1 (restarted)');
       // Twice the target at most: past that the take-over did not happen (the figure says so).
       const deadline = killedAt + 2 * TARGETS.takeoverS * 1000;
