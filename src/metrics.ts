@@ -6,8 +6,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** What the upload service and the quota report when /metrics is read. */
 export interface MetricSources {
-  /** Uploads waiting for a slot and uploads sending bytes in this process. */
-  uploads?: () => { queued: number; running: number };
+  /**
+   * Uploads waiting for a slot and uploads sending bytes in this process; the upload leases it holds
+   * now and the uploads it took over from a dead process since start.
+   */
+  uploads?: () => { queued: number; running: number; leasesHeld?: number; takenOver?: number };
   /** Today's use of the shared YouTube quota (the store's count, the same for every process). */
   quota?: () => Promise<{ units: number; inserts: number }>;
 }
@@ -92,15 +95,24 @@ new Gauge({
     if (value) this.set(value.inserts);
   },
 });
-const leasesHeld = new Gauge({
+// Read from the upload service's own counts when /metrics is read (its stats() is the one truth).
+new Gauge({
   name: 'tubebridge_leases_held',
   help: 'Upload leases this process holds now.',
   registers: [registry],
+  collect() {
+    this.set(sum((s) => s.uploads?.().leasesHeld ?? 0));
+  },
 });
-const leasesTakenOver = new Counter({
+new Counter({
   name: 'tubebridge_leases_taken_over_total',
   help: 'Uploads this process took over from another process whose lease ran out.',
   registers: [registry],
+  collect() {
+    // The service counts since its start and only upward: the counter shows that count.
+    this.reset();
+    this.inc(sum((s) => s.uploads?.().takenOver ?? 0));
+  },
 });
 
 function sum(read: (s: MetricSources) => number): number {
@@ -148,14 +160,6 @@ export const metrics = {
   },
   apiError(api: 'discord' | 'google', status: number): void {
     apiErrors.inc({ api, status: String(status) });
-  },
-  /** The number of upload leases this process holds now. */
-  leaseHeld(n: number): void {
-    leasesHeld.set(n);
-  },
-  /** This process took an upload over from a process whose lease ran out. */
-  leaseTakenOver(): void {
-    leasesTakenOver.inc();
   },
   /** The text of GET /metrics. */
   render: (): Promise<string> => registry.metrics(),

@@ -16,6 +16,7 @@ const CHANNEL = '900000000000000071';
 const ALICE: FakeUser = { id: '700000000000000071', username: 'alice' };
 const BOB: FakeUser = { id: '700000000000000072', username: 'bob' };
 const CAROL: FakeUser = { id: '700000000000000073', username: 'carol' };
+const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 
 let cluster: Cluster;
 
@@ -31,7 +32,7 @@ before(async () => {
         },
       ],
     },
-    env: { UPLOAD_DAILY_PER_MEMBER: '100', UPLOAD_DAILY_PER_SERVER: '100' },
+    env: { UPLOAD_DAILY_PER_MEMBER: '100', UPLOAD_DAILY_PER_SERVER: '100', METRICS_TOKEN },
   });
 });
 
@@ -59,6 +60,17 @@ async function storedJobs(): Promise<
   } finally {
     await client.end();
   }
+}
+
+/** One sample of a bot's GET /metrics (a metric without labels), e.g. `tubebridge_leases_held`. */
+async function metric(bot: ClusterBot, name: string): Promise<number> {
+  const response = await fetch(`${bot.publicUrl}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  assert.equal(response.status, 200);
+  const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} in /metrics`);
+  return Number(line.slice(name.length + 1));
 }
 
 /** Polls an asynchronous check until it gives a value. */
@@ -201,6 +213,8 @@ test('SIGKILL the process running an upload: the other takes it over from the by
   await interaction.waitForOriginal((m) => /Uploading/.test(m.content ?? ''), 30_000);
   const runner = await runnerOf(BOB.id);
   const other = runner === cluster.a ? cluster.b : cluster.a;
+  assert.equal(await metric(runner, 'tubebridge_leases_held'), 1, "the runner's /metrics shows its lease");
+  const takenBefore = await metric(other, 'tubebridge_leases_taken_over_total');
   await atLeast(interaction, 20);
   await cluster.kill(runner);
   const killedAt = Date.now();
@@ -219,6 +233,11 @@ test('SIGKILL the process running an upload: the other takes it over from the by
     60_000,
   );
   assert.ok(Date.now() - killedAt < 60_000, 'taken over within 60 s');
+  assert.equal(
+    await metric(other, 'tubebridge_leases_taken_over_total'),
+    takenBefore + 1,
+    "the survivor's /metrics counts the take-over",
+  );
   const final = await interaction.waitForOriginal(
     (m) => /is on YouTube|failed/i.test(m.content ?? ''),
     90_000,
