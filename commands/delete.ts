@@ -78,8 +78,7 @@ export default {
   async button(interaction, ctx, args) {
     // Expiry is judged on Discord's clock: the press's timestamp against the one in the custom_id.
     const press = parseConfirm(args, interaction.createdTimestamp);
-    if (!press?.action.startsWith('video'))
-      throw new UserError('This button is no longer active. Run /delete again.');
+    if (!press?.action.startsWith('video')) throw UserError.t('error.buttonInactiveDelete');
     if (interaction.user.id !== press.requester) {
       await interaction.reply({
         content: 'Only the member who ran /delete can answer this. Nothing was deleted.',

@@ -36,7 +36,7 @@ export default {
   async execute(interaction, ctx) {
     const message = interaction.targetMessage;
     if (message.author.id !== interaction.user.id) {
-      throw new UserError('Only the author of that message can upload its video.');
+      throw UserError.t('error.notMessageAuthor');
     }
     const video = message.attachments.find(
       (a) => (a.contentType?.startsWith('video/') ?? false) || VIDEO_EXTENSION.test(a.name),
@@ -91,8 +91,8 @@ export default {
   async modal(interaction, ctx, [draftId]) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const draft = draftId ? await ctx.store.collection<Draft>('upload-draft').take(draftId) : undefined;
-    if (!draft) throw new UserError('This form has expired. Use "Upload to YouTube" on the message again.');
-    if (draft.owner !== interaction.user.id) throw new UserError('This form belongs to someone else.');
+    if (!draft) throw UserError.t('error.formExpired');
+    if (draft.owner !== interaction.user.id) throw UserError.t('error.formNotYours');
     // A video sent with the form (an attachment like any other, checked the same way).
     const sent = draft.file ? undefined : sentVideo(interaction);
     const file = draft.file ?? sent;

@@ -188,3 +188,21 @@ test('a successful upload shows its progress and result in German and in Japanes
   );
   assert.ok([...google.videos.values()].some((v) => v.sha256 === sha256(japaneseBytes)));
 });
+
+test('a member without Manage Server is refused /server link in their language, with no link button', async () => {
+  const interaction = discord.sendCommand({
+    name: 'server',
+    user: JANA,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    locale: 'de',
+    options: [{ type: 1, name: 'link', options: [] }],
+  });
+  const response = await interaction.response();
+  const reply =
+    response.type === 5
+      ? await interaction.waitForOriginal((m) => (m.content ?? '') !== '', 20_000)
+      : (response.data as FakeMessage);
+  assert.equal(reply.content, 'Das können nur Mitglieder mit der Berechtigung „Server verwalten“.');
+  assert.equal(JSON.stringify(reply.components ?? []).includes('accounts'), false, 'no sign-in link');
+});

@@ -163,6 +163,15 @@ const LONGEST: Record<string, string> = {
   where: ' in the server “' + 'x'.repeat(100) + '”',
   who: 'x'.repeat(32) + ' (@' + 'x'.repeat(32) + ')',
   previous: 'x'.repeat(100),
+  role: '1'.repeat(20), // a role id (snowflake)
+  n: '10', // files sent with one form (Discord allows 10)
+  fields: 'x'.repeat(1000), // unknown {fields} of a template (an option holds 1,000 characters at most)
+  known: '{title} {url} {uploader} {channel} {role}',
+  when: '2026-12-24T18:00:00.000Z',
+  length: '100000',
+  bytes: '100000',
+  max: '5000',
+  channelId: '1'.repeat(20),
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {

@@ -46,7 +46,7 @@ export async function askDeleteUpload(
   jobId: string,
 ): Promise<void> {
   const job = await ctx.uploads.get(jobId);
-  if (!job?.videoId) throw new UserError('This upload has no video to delete.');
+  if (!job?.videoId) throw UserError.t('error.noVideoToDelete');
   if (job.owner !== interaction.user.id) {
     await interaction.reply({ content: notOwner, flags: MessageFlags.Ephemeral });
     return;
@@ -74,7 +74,7 @@ export async function confirmDeleteUpload(
   args: readonly string[],
 ): Promise<void> {
   const press = parseConfirm(args, interaction.createdTimestamp);
-  if (press?.action !== 'delete') throw new UserError('This button is no longer active.');
+  if (press?.action !== 'delete') throw UserError.t('error.buttonInactive');
   if (interaction.user.id !== press.requester) {
     await interaction.reply({ content: notOwner, flags: MessageFlags.Ephemeral });
     return;
@@ -88,8 +88,7 @@ export async function confirmDeleteUpload(
   }
   await interaction.deferUpdate();
   const job = await ctx.uploads.get(press.subject);
-  if (!job?.videoId || job.owner !== interaction.user.id)
-    throw new UserError('This upload has no video to delete.');
+  if (!job?.videoId || job.owner !== interaction.user.id) throw UserError.t('error.noVideoToDelete');
   const result = await videoService(ctx).remove(job.account, job.videoId);
   await interaction.editReply({
     content: result.deleted

@@ -97,14 +97,12 @@ export function attachModal(job: JobRecord, limit: number) {
 export function sentVideo(interaction: ModalSubmitInteraction): AttachmentInput | undefined {
   const field = interaction.fields.fields.get(VIDEO_FIELD);
   if (!field) return undefined;
-  if (field.type !== ComponentType.FileUpload)
-    throw new UserError('This form is not one I sent. Run the command again.');
+  if (field.type !== ComponentType.FileUpload) throw UserError.t('error.formNotMine');
   const ids = field.values ?? [];
   if (ids.length === 0) return undefined;
-  if (ids.length > 1)
-    throw new UserError(`You sent ${ids.length} files: send one video at a time (a form uploads one video).`);
+  if (ids.length > 1) throw UserError.t('error.tooManyFiles', { n: ids.length });
   const file = field.attachments?.get(ids[0] ?? '');
-  if (!file) throw new UserError('Discord did not pass the file on. Send the form again.');
+  if (!file) throw UserError.t('error.fileNotPassed');
   return { url: file.url, filename: file.name, size: file.size };
 }
 
@@ -115,10 +113,9 @@ export async function openAttachForm(
   jobId: string | undefined,
 ) {
   const job = jobId ? await ctx.uploads.get(jobId) : undefined;
-  if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
-  if (job.owner !== interaction.user.id)
-    throw new UserError('Only the member who started this upload can send its video.');
-  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw new UserError(notAwaiting(job));
+  if (!job) throw UserError.t('error.jobUnknown');
+  if (job.owner !== interaction.user.id) throw UserError.t('error.notJobOwner');
+  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw notAwaiting(job);
   await interaction.showModal(attachModal(job, interaction.attachmentSizeLimit));
 }
 
@@ -135,16 +132,12 @@ export async function receiveAttachForm(
 ) {
   await interaction.deferUpdate();
   const job = jobId ? await ctx.uploads.get(jobId) : undefined;
-  if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
-  if (job.owner !== interaction.user.id)
-    throw new UserError('Only the member who started this upload can send its video.');
+  if (!job) throw UserError.t('error.jobUnknown');
+  if (job.owner !== interaction.user.id) throw UserError.t('error.notJobOwner');
   // Nothing is fetched for an upload that no longer awaits its file.
-  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw new UserError(notAwaiting(job));
+  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw notAwaiting(job);
   const file = sentVideo(interaction);
-  if (!file)
-    throw new UserError(
-      'No video came with the form: attach one, or use Choose the video for a file of any size.',
-    );
+  if (!file) throw UserError.t('error.noVideoInForm');
   const sent = await prepareSentFile(
     file,
     interaction.attachmentSizeLimit,
@@ -156,13 +149,11 @@ export async function receiveAttachForm(
     token: interaction.token,
     createdAt: interaction.createdTimestamp,
   });
-  if (!queued) throw new UserError(notAwaiting((await ctx.uploads.get(job.id)) ?? job));
+  if (!queued) throw notAwaiting((await ctx.uploads.get(job.id)) ?? job);
 }
 
-function notAwaiting(job: JobRecord): string {
+function notAwaiting(job: JobRecord): UserError {
   if (job.status === 'queued' || job.status === 'running')
-    return job.source.kind === 'browser'
-      ? 'This upload already gets its file from your browser: follow it here, or open the upload page again.'
-      : 'This upload already has its video.';
-  return 'This upload has ended. Run /upload again to upload a video.';
+    return UserError.t(job.source.kind === 'browser' ? 'error.alreadyFromBrowser' : 'error.alreadyHasVideo');
+  return UserError.t('error.uploadEnded');
 }
