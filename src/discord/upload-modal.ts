@@ -19,7 +19,8 @@ import { UserError } from '../errors.ts';
 import { LIMITS } from '../uploads/metadata.ts';
 import type { Context } from '../context.ts';
 import { prepareSentFile, type AttachmentInput } from '../uploads/prepare.ts';
-import { formatBytes } from '../uploads/progress.ts';
+import { formatBytes } from '../i18n/format.ts';
+import { t } from '../i18n/index.ts';
 import type { JobRecord } from '../uploads/records.ts';
 import { customId } from './command.ts';
 
@@ -42,11 +43,9 @@ export const VIDEO_FILE_TYPES: FileUploadType[] = [
   '.mpeg',
 ];
 
-/** A size in words: "10 MiB", "500 MiB", "1.5 GiB". */
-export function sizeInWords(bytes: number): string {
-  const MiB = 1024 * 1024;
-  if (bytes >= MiB && bytes < 1024 * MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
-  return formatBytes(bytes).replace(/\.0 /, ' ');
+/** A size in words in the language of `locale`: "10 MiB", "500 MiB", "1.5 GiB" ("1,5 GiB" in German). */
+export function sizeInWords(bytes: number, locale?: string | null): string {
+  return formatBytes(locale, bytes).replace(/[.,]0(?=\s)/, '');
 }
 
 /** The File Upload for one video (Discord itself holds it to the member's upload limit). */
@@ -60,11 +59,11 @@ export function videoUpload(required: boolean) {
 }
 
 /** The "Attach here" button of a job awaiting its file; the label says the member's own limit. */
-export function attachButton(jobId: string, limit: number) {
+export function attachButton(jobId: string, limit: number, locale?: string | null) {
   return new ButtonBuilder()
     .setCustomId(customId('upload', 'attach', jobId))
     .setStyle(ButtonStyle.Secondary)
-    .setLabel(`Attach here (up to ${sizeInWords(limit)})`);
+    .setLabel(t(locale, 'upload.attachButton', { size: sizeInWords(limit, locale) }));
 }
 
 /** The form "Attach here" opens: the video (required) and the title (what was given, or empty). */
@@ -74,19 +73,17 @@ export function attachModal(job: JobRecord, limit: number) {
     .setStyle(TextInputStyle.Short)
     .setMaxLength(LIMITS.title)
     .setRequired(false)
-    .setPlaceholder("Leave empty: the file's name");
+    .setPlaceholder(t(job.locale, 'upload.modal.titlePlaceholder'));
   if (!job.titleFromFile) title.setValue(job.metadata.snippet.title.slice(0, LIMITS.title));
   return new ModalBuilder()
     .setCustomId(customId('upload', 'attach', job.id))
-    .setTitle('Upload to YouTube')
+    .setTitle(t(job.locale, 'upload.modal.title'))
     .addLabelComponents(
       new LabelBuilder()
-        .setLabel(`Video (up to ${sizeInWords(limit)})`)
-        .setDescription(
-          'Your Discord upload limit. For a larger file, close this and use Choose the video instead.',
-        )
+        .setLabel(t(job.locale, 'upload.modal.video', { size: sizeInWords(limit, job.locale) }))
+        .setDescription(t(job.locale, 'upload.modal.videoHint'))
         .setFileUploadComponent(videoUpload(true)),
-      new LabelBuilder().setLabel('Title').setTextInputComponent(title),
+      new LabelBuilder().setLabel(t(job.locale, 'upload.modal.titleLabel')).setTextInputComponent(title),
     );
 }
 

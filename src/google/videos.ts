@@ -17,8 +17,6 @@ export const CLEAR = '-';
 
 export const videoUrl = (id: string): string => `https://youtu.be/${id}`;
 
-/** The sentence for a video that was there and is not any more. */
-export const GONE = 'That video no longer exists (it may already be deleted).';
 
 export interface VideoSummary {
   readonly id: string;
