@@ -17,7 +17,6 @@ export const CLEAR = '-';
 
 export const videoUrl = (id: string): string => `https://youtu.be/${id}`;
 
-
 export interface VideoSummary {
   readonly id: string;
   readonly title: string;
