@@ -17,10 +17,10 @@ import { CONFIRM_TTL_MS, confirmRow, parseConfirm } from '../src/discord/confirm
 import type { Logger } from '../src/logger.ts';
 import { UserError } from '../src/errors.ts';
 import { requireVideoId } from '../src/google/refs.ts';
-import { GONE, videoService } from '../src/google/videos.ts';
+import { videoService } from '../src/google/videos.ts';
+import { t } from '../src/i18n/index.ts';
 
 const NAME = 'delete';
-const EXPIRED = 'These buttons expired — nothing was deleted. Run /delete again.';
 
 /**
  * When an unanswered confirmation is edited to say it expired. The buttons themselves expire on
@@ -51,13 +51,15 @@ export default {
     const account = await resolveAccount(interaction, ctx);
     const video = await videoService(ctx).deletable(account.owner, id);
     const message = await interaction.editReply({
-      content:
-        'Delete this video from YouTube? This cannot be undone. The buttons work for 60 seconds and only for you.',
+      content: t(interaction.locale, 'delete.confirm'),
       embeds: [
         {
           title: video.title.slice(0, 256),
           url: video.url,
-          description: `on **${escapeMarkdown(video.channelTitle || 'your channel')}** · ${video.url}`,
+          description: t(interaction.locale, 'delete.onChannel', {
+            channel: escapeMarkdown(video.channelTitle || t(interaction.locale, 'delete.yourChannel')),
+            url: video.url,
+          }),
           ...(video.thumbnailUrl ? { image: { url: video.thumbnailUrl } } : {}),
         },
       ],
@@ -67,8 +69,9 @@ export default {
           action: `video${accountMarker(account)}`,
           subject: video.id,
           requester: interaction.user.id,
-          label: 'Delete',
+          label: t(interaction.locale, 'delete.deleteButton'),
           now: interaction.createdTimestamp,
+          locale: interaction.locale,
         }),
       ],
       allowedMentions: { parse: [] },
@@ -78,22 +81,29 @@ export default {
   async button(interaction, ctx, args) {
     // Expiry is judged on Discord's clock: the press's timestamp against the one in the custom_id.
     const press = parseConfirm(args, interaction.createdTimestamp);
-    if (!press?.action.startsWith('video'))
-      throw new UserError('This button is no longer active. Run /delete again.');
+    if (!press?.action.startsWith('video')) throw UserError.t('error.buttonInactiveDelete');
     if (interaction.user.id !== press.requester) {
       await interaction.reply({
-        content: 'Only the member who ran /delete can answer this. Nothing was deleted.',
+        content: t(interaction.locale, 'delete.notRequester'),
         flags: MessageFlags.Ephemeral,
       });
       return;
     }
     settle(interaction.message.id);
     if (press.expired) {
-      await interaction.update({ content: EXPIRED, embeds: [], components: [] });
+      await interaction.update({
+        content: t(interaction.locale, 'delete.expiredRerun'),
+        embeds: [],
+        components: [],
+      });
       return;
     }
     if (!press.confirmed) {
-      await interaction.update({ content: 'Nothing was deleted.', embeds: [], components: [] });
+      await interaction.update({
+        content: t(interaction.locale, 'delete.nothing'),
+        embeds: [],
+        components: [],
+      });
       return;
     }
     await interaction.deferUpdate();
@@ -101,8 +111,8 @@ export default {
     const result = await videoService(ctx).remove(owner, press.subject);
     await interaction.editReply({
       content: result.deleted
-        ? `Deleted **${escapeMarkdown(result.video.title)}**.`
-        : `${GONE} Nothing was deleted now.`,
+        ? t(interaction.locale, 'delete.done', { title: escapeMarkdown(result.video.title) })
+        : t(interaction.locale, 'delete.goneNow'),
       embeds: [],
       components: [],
       allowedMentions: { parse: [] },
@@ -120,7 +130,7 @@ function scheduleExpiry(interaction: ChatInputCommandInteraction, messageId: str
   const timer = setTimeout(() => {
     if (!waiting.delete(messageId)) return;
     interaction
-      .editReply({ content: EXPIRED, embeds: [], components: [] })
+      .editReply({ content: t(interaction.locale, 'delete.expiredRerun'), embeds: [], components: [] })
       .catch((error: unknown) =>
         logger.info(
           { discordCode: error instanceof DiscordAPIError ? error.code : undefined },

@@ -24,8 +24,7 @@ export default {
   async button(interaction, ctx, args) {
     const press = await parsePage(ctx.store, args);
     const [, requester, shown, marker] = press?.view ?? [];
-    if (!press || !requester || !shown)
-      throw new UserError('This button is no longer active. Run /favorites again.');
+    if (!press || !requester || !shown) throw UserError.t('error.buttonInactiveFavorites');
     if (interaction.user.id !== requester) {
       await interaction.reply({
         content: 'Only the member who ran /favorites can turn its pages. Run /favorites to see yours.',

@@ -262,7 +262,7 @@ export default {
         return;
       }
       default:
-        throw new UserError('I do not know that /playlist command. Try /help.');
+        throw UserError.t('error.unknownPlaylistCommand');
     }
   },
   async autocomplete(interaction, ctx) {
@@ -312,7 +312,7 @@ export default {
       });
       return;
     }
-    throw new UserError('This button is no longer active. Run the command again.');
+    throw UserError.t('error.buttonInactiveRerun');
   },
 } satisfies ChatInputCommand;
 
@@ -346,7 +346,7 @@ async function turnPage(
       await showView(ctx, await playlists.show(owner, id, token), page, rest[2] ?? 'm'),
     );
   } else {
-    throw new UserError('This button is no longer active. Run the command again.');
+    throw UserError.t('error.buttonInactiveRerun');
   }
 }
 

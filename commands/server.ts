@@ -155,7 +155,7 @@ export default {
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand(true);
     const guildId = interaction.guildId;
-    if (!guildId) throw new UserError('This works only in a server.');
+    if (!guildId) throw UserError.t('error.guildOnly');
     if (sub === 'link') {
       requireManageServer(interaction);
       await replyWithLinkButton(interaction, ctx, serverOwner(guildId), "the server's");
@@ -175,10 +175,8 @@ export default {
     }
   },
   async button(interaction, ctx, args) {
-    if (!isUnlinkPress(args) || !interaction.guildId)
-      throw new UserError('This button is no longer active. Run the command again.');
-    if (!canManageServer(interaction))
-      throw new UserError('Only members with the Manage Server permission can do this.');
+    if (!isUnlinkPress(args) || !interaction.guildId) throw UserError.t('error.buttonInactiveRerun');
+    if (!canManageServer(interaction)) throw UserError.t('error.manageServerOnly');
     await answerUnlinkPress(interaction, ctx, args, unlinkTarget(interaction.guildId, interaction.user.id));
   },
   async autocomplete(interaction, ctx) {
@@ -232,7 +230,7 @@ async function settingsSubcommand(
   if (privacy) patch.defaultPrivacy = privacy as Privacy;
   const category = o.getString('default_category');
   if (category) {
-    if (!/^\d{1,4}$/.test(category)) throw new UserError('Pick the default category from the list.');
+    if (!/^\d{1,4}$/.test(category)) throw UserError.t('error.defaultCategoryPick');
     patch.defaultCategory = category;
   }
   const playlist = o.getString('default_playlist');
@@ -299,9 +297,7 @@ async function settingsSubcommand(
           PermissionFlagsBits.EmbedLinks,
         ])
     ) {
-      throw new UserError(
-        `I cannot post in <#${channel.id}>: give me View Channel, Send Messages and Embed Links there first.`,
-      );
+      throw UserError.t('error.cannotPostIn', { channelId: channel.id });
     }
   }
   // A review channel everyone can read shows private uploads to all: said plainly, but the server decides.

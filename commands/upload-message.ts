@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { MessageCommand } from '../src/discord/command.ts';
 import { customId } from '../src/discord/command.ts';
 import { UserError } from '../src/errors.ts';
+import { t } from '../src/i18n/index.ts';
 import { titleFromFilename, LIMITS } from '../src/uploads/metadata.ts';
 import { prepareUpload } from '../src/uploads/prepare.ts';
 import { prepareDeps } from './upload.ts';
@@ -36,13 +37,14 @@ export default {
   async execute(interaction, ctx) {
     const message = interaction.targetMessage;
     if (message.author.id !== interaction.user.id) {
-      throw new UserError('Only the author of that message can upload its video.');
+      throw UserError.t('error.notMessageAuthor');
     }
     const video = message.attachments.find(
       (a) => (a.contentType?.startsWith('video/') ?? false) || VIDEO_EXTENSION.test(a.name),
     );
     await ctx.oauth.requireGrant(interaction.user.id);
 
+    const locale = interaction.locale;
     const draftId = randomBytes(9).toString('base64url');
     const draft: Draft = {
       owner: interaction.user.id,
@@ -56,28 +58,30 @@ export default {
       .setMaxLength(LIMITS.title)
       .setRequired(video !== undefined);
     if (video) title.setValue(titleFromFilename(video.name));
-    else title.setPlaceholder('Leave empty: the name of the file you choose');
+    else title.setPlaceholder(t(locale, 'upload.modal.titlePlaceholderChoose'));
     await ctx.store.collection<Draft>('upload-draft').set(draftId, draft, 15 * 60 * 1000);
     await interaction.showModal(
       new ModalBuilder()
         .setCustomId(customId(NAME, draftId))
-        .setTitle('Upload to YouTube')
+        .setTitle(t(locale, 'upload.modal.title'))
         .addLabelComponents(
-          new LabelBuilder().setLabel('Title').setTextInputComponent(title),
+          new LabelBuilder().setLabel(t(locale, 'upload.modal.titleLabel')).setTextInputComponent(title),
           // No video on the message: a file within the member's Discord limit may come with the form;
           // anything larger goes through the upload page, which the answer links to when none came.
           ...(video
             ? []
             : [
                 new LabelBuilder()
-                  .setLabel(`Video (optional, up to ${sizeInWords(interaction.attachmentSizeLimit)})`)
-                  .setDescription(
-                    'Your Discord upload limit; leave it out to choose a file of any size on a page.',
+                  .setLabel(
+                    t(locale, 'upload.modal.videoOptional', {
+                      size: sizeInWords(interaction.attachmentSizeLimit, locale),
+                    }),
                   )
+                  .setDescription(t(locale, 'upload.modal.videoOptionalHint'))
                   .setFileUploadComponent(videoUpload(false)),
               ]),
           new LabelBuilder()
-            .setLabel('Description')
+            .setLabel(t(locale, 'upload.modal.descriptionLabel'))
             .setTextInputComponent(
               new TextInputBuilder()
                 .setCustomId('description')
@@ -91,8 +95,8 @@ export default {
   async modal(interaction, ctx, [draftId]) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const draft = draftId ? await ctx.store.collection<Draft>('upload-draft').take(draftId) : undefined;
-    if (!draft) throw new UserError('This form has expired. Use "Upload to YouTube" on the message again.');
-    if (draft.owner !== interaction.user.id) throw new UserError('This form belongs to someone else.');
+    if (!draft) throw UserError.t('error.formExpired');
+    if (draft.owner !== interaction.user.id) throw UserError.t('error.formNotYours');
     // A video sent with the form (an attachment like any other, checked the same way).
     const sent = draft.file ? undefined : sentVideo(interaction);
     const file = draft.file ?? sent;

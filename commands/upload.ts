@@ -151,7 +151,7 @@ export default {
     const result = await ctx.uploads.cancel(jobId, interaction.user.id);
     if (result.kind === 'cancelled') return;
     if (result.kind === 'too_late') {
-      await interaction.followUp(tooLateReply(jobId, result.videoId));
+      await interaction.followUp(tooLateReply(jobId, result.videoId, interaction.locale));
       return;
     }
     const content = t(interaction.locale, `upload.cancel.${result.kind}`);

@@ -188,3 +188,65 @@ test('a successful upload shows its progress and result in German and in Japanes
   );
   assert.ok([...google.videos.values()].some((v) => v.sha256 === sha256(japaneseBytes)));
 });
+
+test('a member without Manage Server is refused /server link in their language, with no link button', async () => {
+  const interaction = discord.sendCommand({
+    name: 'server',
+    user: JANA,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    locale: 'de',
+    options: [{ type: 1, name: 'link', options: [] }],
+  });
+  const response = await interaction.response();
+  const reply =
+    response.type === 5
+      ? await interaction.waitForOriginal((m) => (m.content ?? '') !== '', 20_000)
+      : (response.data as { content?: string; components?: unknown[] });
+  assert.equal(reply.content, 'Das können nur Mitglieder mit der Berechtigung „Server verwalten“.');
+  assert.equal(JSON.stringify(reply.components ?? []).includes('accounts'), false, 'no sign-in link');
+});
+
+test('/upload without a file answers a Japanese member in Japanese: the prompt and both buttons', async () => {
+  const interaction = discord.sendCommand({
+    name: 'upload',
+    user: HARUKI,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    locale: 'ja',
+    options: [{ type: 3, name: 'title', value: '京都の旅' }],
+  });
+  const prompt = await interaction.waitForOriginal((m) => (m.components ?? []).length > 0, 20_000);
+  assert.match(
+    prompt.content ?? '',
+    /^ブラウザからサイズを問わず動画をアップロードする準備ができました — タイトル：\*\*京都の旅\*\*、公開範囲：公開。/,
+  );
+  assert.match(prompt.content ?? '', /\*\*動画を選ぶ\*\*を開いて/);
+  assert.doesNotMatch(prompt.content ?? '', /Ready to upload|Choose the video/);
+  const labels = (prompt.components?.[0]?.components ?? []).map((c) => c.label);
+  assert.equal(labels[0], '動画を選ぶ');
+  assert.match(labels[1] ?? '', /^ここに添付（[\d.]+ MiB?まで）$/);
+});
+
+test('/delete asks a German member in German, with German buttons, and deletes nothing by asking', async () => {
+  const video = [...google.videos.values()].find((v) => v.snippet.title === 'urlaub');
+  assert.ok(video, "the German member's upload of the earlier test");
+  const interaction = discord.sendCommand({
+    name: 'delete',
+    user: JANA,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    locale: 'de',
+    options: [{ type: 3, name: 'video', value: video.id }],
+  });
+  const ask = await interaction.waitForOriginal((m) => (m.components ?? []).length > 0, 20_000);
+  assert.equal(
+    ask.content,
+    'Dieses Video von YouTube löschen? Das lässt sich nicht rückgängig machen. Die Buttons funktionieren 60 Sekunden lang und nur für dich.',
+  );
+  assert.deepEqual(
+    (ask.components?.[0]?.components ?? []).map((c) => c.label),
+    ['Löschen', 'Abbrechen'],
+  );
+  assert.ok(google.videos.has(video.id), 'the video is still there');
+});

@@ -163,6 +163,16 @@ const LONGEST: Record<string, string> = {
   where: ' in the server “' + 'x'.repeat(100) + '”',
   who: 'x'.repeat(32) + ' (@' + 'x'.repeat(32) + ')',
   previous: 'x'.repeat(100),
+  role: '1'.repeat(20), // a role id (snowflake)
+  n: '10', // files sent with one form (Discord allows 10)
+  fields: 'x'.repeat(1000), // unknown {fields} of a template (an option holds 1,000 characters at most)
+  known: '{title} {url} {uploader} {channel} {role}',
+  when: '2026-12-24T18:00:00.000Z',
+  length: '100000',
+  bytes: '100000',
+  max: '5000',
+  channelId: '1'.repeat(20),
+  size: '1.023,9 GiB', // a member's Discord upload limit in words
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {
@@ -177,6 +187,17 @@ test('every message text stays within 2,000 characters with the longest values; 
     }
     for (const [key, text] of Object.entries(resources.get(language) ?? {}))
       if (key.endsWith('Button')) assert.ok([...text].length <= 80, `${language}: the button label ${key}`);
+  }
+});
+
+test("the upload forms' texts fit Discord's modal limits: title and labels 45 characters, hints 100", () => {
+  for (const language of LANGUAGES) {
+    for (const [key, text] of Object.entries(resources.get(language) ?? {})) {
+      if (!key.startsWith('upload.modal.')) continue;
+      const filled = text.replace(/\{\{\s*size\s*\}\}/g, LONGEST['size'] ?? '');
+      const max = /Hint$|Placeholder/.test(key) ? 100 : 45;
+      assert.ok([...filled].length <= max, `${language}: ${key} is ${filled.length} characters, over ${max}`);
+    }
   }
 });
 
@@ -195,7 +216,7 @@ test('every text key the code names exists', () => {
     for (const line of readFileSync(join(ROOT, file), 'utf8').split('\n')) {
       if (!/\bt\(|\bkey: '/.test(line)) continue;
       for (const match of line.matchAll(
-        /'((?:cmd|help|duration|privacy|progress|upload|link|error|page|announce|settings|language)\.[A-Za-z_.*]+)'/g,
+        /'((?:cmd|help|duration|privacy|progress|upload|link|error|page|announce|settings|language|delete|confirm)\.[A-Za-z_.*]+)'/g,
       ))
         keys.add(match[1] ?? '');
     }

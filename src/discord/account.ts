@@ -41,8 +41,7 @@ export interface Account {
 async function serverAccount(ctx: Context, guildId: string): Promise<string> {
   const owner = serverOwner(guildId);
   const linked = await ctx.oauth.linked(owner);
-  if (!linked)
-    throw new UserError('This server has no linked YouTube channel yet: an admin can run /server link.');
+  if (!linked) throw UserError.t('error.serverNotLinked');
   return owner;
 }
 
@@ -54,7 +53,7 @@ async function chooseAccount(
   if (interaction.options.getString('account') !== 'server') {
     return { owner: interaction.user.id, isServer: false, byModerator: false };
   }
-  if (!interaction.guildId) throw new UserError('The server account can only be used in a server.');
+  if (!interaction.guildId) throw UserError.t('error.serverAccountGuildOnly');
   const settings = await ctx.settings.get(interaction.guildId);
   if (!membersMayChooseServer) requireModerator(interaction, settings);
   return {
@@ -82,7 +81,7 @@ export async function ownerFromMarker(
   marker: string | undefined,
 ): Promise<string> {
   if (marker !== 's') return interaction.user.id;
-  if (!interaction.guildId) throw new UserError('The server account can only be used in a server.');
+  if (!interaction.guildId) throw UserError.t('error.serverAccountGuildOnly');
   requireModerator(interaction, await ctx.settings.get(interaction.guildId));
   return serverAccount(ctx, interaction.guildId);
 }

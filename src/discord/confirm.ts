@@ -2,6 +2,7 @@
 // custom_id (≤ 100 characters): the action, its subject, who may press, and when the buttons expire.
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import { customId } from './command.ts';
+import { t } from '../i18n/index.ts';
 
 export const CONFIRM_TTL_MS = 60_000;
 
@@ -12,6 +13,8 @@ export interface ConfirmRequest {
   readonly requester: string;
   readonly label: string;
   readonly now?: number;
+  /** The Discord locale of whoever reads the buttons (their Cancel label). */
+  readonly locale?: string | null;
 }
 
 export function confirmRow(request: ConfirmRequest): ActionRowBuilder<ButtonBuilder> {
@@ -28,7 +31,10 @@ export function confirmRow(request: ConfirmRequest): ActionRowBuilder<ButtonBuil
     );
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(id('yes')).setLabel(request.label).setStyle(ButtonStyle.Danger),
-    new ButtonBuilder().setCustomId(id('no')).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder()
+      .setCustomId(id('no'))
+      .setLabel(t(request.locale, 'confirm.cancelButton'))
+      .setStyle(ButtonStyle.Secondary),
   );
 }
 

@@ -71,6 +71,6 @@ export async function parsePage(store: Store, args: readonly string[]): Promise<
   const view = rest.slice(0, -1);
   if (key === NONE) return { step, view, token: undefined };
   const token = await store.collection<string>(COLLECTION).get(key);
-  if (token === undefined) throw new UserError('These buttons expired — run the command again.');
+  if (token === undefined) throw UserError.t('error.buttonsExpired');
   return { step, view, token };
 }

@@ -20,18 +20,15 @@ export function isModerator(interaction: Interaction, settings: ServerSettings):
 }
 
 export function requireManageServer(interaction: ChatInputCommandInteraction): void {
-  if (!interaction.inGuild()) throw new UserError('This works only in a server.');
-  if (!canManageServer(interaction))
-    throw new UserError('Only members with the Manage Server permission can do this.');
+  if (!interaction.inGuild()) throw UserError.t('error.guildOnly');
+  if (!canManageServer(interaction)) throw UserError.t('error.manageServerOnly');
 }
 
 export function requireModerator(interaction: Interaction, settings: ServerSettings): void {
-  if (!interaction.inGuild()) throw new UserError('The server account can only be used in a server.');
+  if (!interaction.inGuild()) throw UserError.t('error.serverAccountGuildOnly');
   if (!isModerator(interaction, settings)) {
-    throw new UserError(
-      settings.moderatorRoleId
-        ? `Only members with Manage Server or the <@&${settings.moderatorRoleId}> role can act as the server's channel.`
-        : "Only members with Manage Server can act as the server's channel (a moderator role can be chosen in /server settings).",
-    );
+    throw settings.moderatorRoleId
+      ? UserError.t('error.moderatorRole', { role: settings.moderatorRoleId })
+      : UserError.t('error.moderatorNoRole');
   }
 }

@@ -70,7 +70,7 @@ export function pageButton(job: JobRecord, jobs: JobRepository, publicUrl: strin
   return new ButtonBuilder()
     .setStyle(ButtonStyle.Link)
     .setURL(`${publicUrl}/u/${token}`)
-    .setLabel('Open the upload page');
+    .setLabel(t(job.locale, 'upload.openPageButton'));
 }
 
 export function discordProgressSink(

@@ -13,11 +13,12 @@ export function validateTemplate(template: string): string {
     .map((m) => m[0])
     .filter((f) => !(TEMPLATE_FIELDS as readonly string[]).includes(f));
   if (unknown.length > 0) {
-    throw new UserError(
-      `The template uses ${unknown.join(', ')}, which I do not know. Use ${TEMPLATE_FIELDS.join(' ')}.`,
-    );
+    throw UserError.t('error.templateUnknown', {
+      fields: unknown.join(', '),
+      known: TEMPLATE_FIELDS.join(' '),
+    });
   }
-  if (template.trim() === '') throw new UserError('The template is empty.');
+  if (template.trim() === '') throw UserError.t('error.templateEmpty');
   return requireHttpsLinks(template.trim(), 'The template');
 }
 

@@ -11,24 +11,23 @@ import {
 } from 'discord.js';
 import type { Context } from '../context.ts';
 import { UserError } from '../errors.ts';
-import { GONE, videoService } from '../google/videos.ts';
+import { videoService } from '../google/videos.ts';
+import { t } from '../i18n/index.ts';
 import { customId } from './command.ts';
 import { confirmRow, parseConfirm } from './confirm.ts';
 
 const COMMAND = 'upload';
 
 /** The private answer to a Cancel press that came too late. */
-export function tooLateReply(jobId: string, videoId: string) {
+export function tooLateReply(jobId: string, videoId: string, locale?: string | null) {
   return {
-    content:
-      `Too late to cancel: YouTube already had the whole file, so the video exists: https://youtu.be/${videoId}\n` +
-      'If you do not want it, delete it with the button below (only you can).',
+    content: t(locale, 'delete.tooLate', { url: `https://youtu.be/${videoId}` }),
     components: [
       new ActionRowBuilder<ButtonBuilder>()
         .addComponents(
           new ButtonBuilder()
             .setCustomId(customId(COMMAND, 'delete', jobId))
-            .setLabel('Delete video')
+            .setLabel(t(locale, 'delete.videoButton'))
             .setStyle(ButtonStyle.Danger),
         )
         .toJSON(),
@@ -37,8 +36,6 @@ export function tooLateReply(jobId: string, videoId: string) {
   };
 }
 
-const notOwner = 'Only the member who uploaded this video can delete it. Nothing was deleted.';
-
 /** The Delete press: a private confirmation, as /delete asks. */
 export async function askDeleteUpload(
   interaction: ButtonInteraction,
@@ -46,21 +43,25 @@ export async function askDeleteUpload(
   jobId: string,
 ): Promise<void> {
   const job = await ctx.uploads.get(jobId);
-  if (!job?.videoId) throw new UserError('This upload has no video to delete.');
+  if (!job?.videoId) throw UserError.t('error.noVideoToDelete');
   if (job.owner !== interaction.user.id) {
-    await interaction.reply({ content: notOwner, flags: MessageFlags.Ephemeral });
+    await interaction.reply({
+      content: t(interaction.locale, 'delete.notUploader'),
+      flags: MessageFlags.Ephemeral,
+    });
     return;
   }
   await interaction.reply({
-    content: `Delete https://youtu.be/${job.videoId} from YouTube? This cannot be undone. The buttons work for 60 seconds and only for you.`,
+    content: t(interaction.locale, 'delete.confirmUrl', { url: `https://youtu.be/${job.videoId}` }),
     components: [
       confirmRow({
         command: COMMAND,
         action: 'delete',
         subject: job.id,
         requester: interaction.user.id,
-        label: 'Delete',
+        label: t(interaction.locale, 'delete.deleteButton'),
         now: interaction.createdTimestamp,
+        locale: interaction.locale,
       }).toJSON(),
     ],
     flags: MessageFlags.Ephemeral,
@@ -74,27 +75,29 @@ export async function confirmDeleteUpload(
   args: readonly string[],
 ): Promise<void> {
   const press = parseConfirm(args, interaction.createdTimestamp);
-  if (press?.action !== 'delete') throw new UserError('This button is no longer active.');
+  if (press?.action !== 'delete') throw UserError.t('error.buttonInactive');
   if (interaction.user.id !== press.requester) {
-    await interaction.reply({ content: notOwner, flags: MessageFlags.Ephemeral });
+    await interaction.reply({
+      content: t(interaction.locale, 'delete.notUploader'),
+      flags: MessageFlags.Ephemeral,
+    });
     return;
   }
   if (press.expired || !press.confirmed) {
     await interaction.update({
-      content: press.expired ? 'These buttons expired — nothing was deleted.' : 'Nothing was deleted.',
+      content: t(interaction.locale, press.expired ? 'delete.expired' : 'delete.nothing'),
       components: [],
     });
     return;
   }
   await interaction.deferUpdate();
   const job = await ctx.uploads.get(press.subject);
-  if (!job?.videoId || job.owner !== interaction.user.id)
-    throw new UserError('This upload has no video to delete.');
+  if (!job?.videoId || job.owner !== interaction.user.id) throw UserError.t('error.noVideoToDelete');
   const result = await videoService(ctx).remove(job.account, job.videoId);
   await interaction.editReply({
     content: result.deleted
-      ? `Deleted **${escapeMarkdown(result.video.title)}**.`
-      : `${GONE} Nothing was deleted now.`,
+      ? t(interaction.locale, 'delete.done', { title: escapeMarkdown(result.video.title) })
+      : t(interaction.locale, 'delete.goneNow'),
     components: [],
     allowedMentions: { parse: [] },
   });

@@ -19,7 +19,8 @@ import { UserError } from '../errors.ts';
 import { LIMITS } from '../uploads/metadata.ts';
 import type { Context } from '../context.ts';
 import { prepareSentFile, type AttachmentInput } from '../uploads/prepare.ts';
-import { formatBytes } from '../uploads/progress.ts';
+import { formatBytes } from '../i18n/format.ts';
+import { t } from '../i18n/index.ts';
 import type { JobRecord } from '../uploads/records.ts';
 import { customId } from './command.ts';
 
@@ -42,11 +43,9 @@ export const VIDEO_FILE_TYPES: FileUploadType[] = [
   '.mpeg',
 ];
 
-/** A size in words: "10 MiB", "500 MiB", "1.5 GiB". */
-export function sizeInWords(bytes: number): string {
-  const MiB = 1024 * 1024;
-  if (bytes >= MiB && bytes < 1024 * MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
-  return formatBytes(bytes).replace(/\.0 /, ' ');
+/** A size in words in the language of `locale`: "10 MiB", "500 MiB", "1.5 GiB" ("1,5 GiB" in German). */
+export function sizeInWords(bytes: number, locale?: string | null): string {
+  return formatBytes(locale, bytes).replace(/[.,]0(?=\s)/, '');
 }
 
 /** The File Upload for one video (Discord itself holds it to the member's upload limit). */
@@ -60,11 +59,11 @@ export function videoUpload(required: boolean) {
 }
 
 /** The "Attach here" button of a job awaiting its file; the label says the member's own limit. */
-export function attachButton(jobId: string, limit: number) {
+export function attachButton(jobId: string, limit: number, locale?: string | null) {
   return new ButtonBuilder()
     .setCustomId(customId('upload', 'attach', jobId))
     .setStyle(ButtonStyle.Secondary)
-    .setLabel(`Attach here (up to ${sizeInWords(limit)})`);
+    .setLabel(t(locale, 'upload.attachButton', { size: sizeInWords(limit, locale) }));
 }
 
 /** The form "Attach here" opens: the video (required) and the title (what was given, or empty). */
@@ -74,19 +73,17 @@ export function attachModal(job: JobRecord, limit: number) {
     .setStyle(TextInputStyle.Short)
     .setMaxLength(LIMITS.title)
     .setRequired(false)
-    .setPlaceholder("Leave empty: the file's name");
+    .setPlaceholder(t(job.locale, 'upload.modal.titlePlaceholder'));
   if (!job.titleFromFile) title.setValue(job.metadata.snippet.title.slice(0, LIMITS.title));
   return new ModalBuilder()
     .setCustomId(customId('upload', 'attach', job.id))
-    .setTitle('Upload to YouTube')
+    .setTitle(t(job.locale, 'upload.modal.title'))
     .addLabelComponents(
       new LabelBuilder()
-        .setLabel(`Video (up to ${sizeInWords(limit)})`)
-        .setDescription(
-          'Your Discord upload limit. For a larger file, close this and use Choose the video instead.',
-        )
+        .setLabel(t(job.locale, 'upload.modal.video', { size: sizeInWords(limit, job.locale) }))
+        .setDescription(t(job.locale, 'upload.modal.videoHint'))
         .setFileUploadComponent(videoUpload(true)),
-      new LabelBuilder().setLabel('Title').setTextInputComponent(title),
+      new LabelBuilder().setLabel(t(job.locale, 'upload.modal.titleLabel')).setTextInputComponent(title),
     );
 }
 
@@ -97,14 +94,12 @@ export function attachModal(job: JobRecord, limit: number) {
 export function sentVideo(interaction: ModalSubmitInteraction): AttachmentInput | undefined {
   const field = interaction.fields.fields.get(VIDEO_FIELD);
   if (!field) return undefined;
-  if (field.type !== ComponentType.FileUpload)
-    throw new UserError('This form is not one I sent. Run the command again.');
+  if (field.type !== ComponentType.FileUpload) throw UserError.t('error.formNotMine');
   const ids = field.values ?? [];
   if (ids.length === 0) return undefined;
-  if (ids.length > 1)
-    throw new UserError(`You sent ${ids.length} files: send one video at a time (a form uploads one video).`);
+  if (ids.length > 1) throw UserError.t('error.tooManyFiles', { n: ids.length });
   const file = field.attachments?.get(ids[0] ?? '');
-  if (!file) throw new UserError('Discord did not pass the file on. Send the form again.');
+  if (!file) throw UserError.t('error.fileNotPassed');
   return { url: file.url, filename: file.name, size: file.size };
 }
 
@@ -115,10 +110,9 @@ export async function openAttachForm(
   jobId: string | undefined,
 ) {
   const job = jobId ? await ctx.uploads.get(jobId) : undefined;
-  if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
-  if (job.owner !== interaction.user.id)
-    throw new UserError('Only the member who started this upload can send its video.');
-  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw new UserError(notAwaiting(job));
+  if (!job) throw UserError.t('error.jobUnknown');
+  if (job.owner !== interaction.user.id) throw UserError.t('error.notJobOwner');
+  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw notAwaiting(job);
   await interaction.showModal(attachModal(job, interaction.attachmentSizeLimit));
 }
 
@@ -135,16 +129,12 @@ export async function receiveAttachForm(
 ) {
   await interaction.deferUpdate();
   const job = jobId ? await ctx.uploads.get(jobId) : undefined;
-  if (!job) throw new UserError('This upload is no longer known to the bot. Run /upload again.');
-  if (job.owner !== interaction.user.id)
-    throw new UserError('Only the member who started this upload can send its video.');
+  if (!job) throw UserError.t('error.jobUnknown');
+  if (job.owner !== interaction.user.id) throw UserError.t('error.notJobOwner');
   // Nothing is fetched for an upload that no longer awaits its file.
-  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw new UserError(notAwaiting(job));
+  if (job.status !== 'awaiting' || job.source.kind !== 'browser') throw notAwaiting(job);
   const file = sentVideo(interaction);
-  if (!file)
-    throw new UserError(
-      'No video came with the form: attach one, or use Choose the video for a file of any size.',
-    );
+  if (!file) throw UserError.t('error.noVideoInForm');
   const sent = await prepareSentFile(
     file,
     interaction.attachmentSizeLimit,
@@ -156,13 +146,11 @@ export async function receiveAttachForm(
     token: interaction.token,
     createdAt: interaction.createdTimestamp,
   });
-  if (!queued) throw new UserError(notAwaiting((await ctx.uploads.get(job.id)) ?? job));
+  if (!queued) throw notAwaiting((await ctx.uploads.get(job.id)) ?? job);
 }
 
-function notAwaiting(job: JobRecord): string {
+function notAwaiting(job: JobRecord): UserError {
   if (job.status === 'queued' || job.status === 'running')
-    return job.source.kind === 'browser'
-      ? 'This upload already gets its file from your browser: follow it here, or open the upload page again.'
-      : 'This upload already has its video.';
-  return 'This upload has ended. Run /upload again to upload a video.';
+    return UserError.t(job.source.kind === 'browser' ? 'error.alreadyFromBrowser' : 'error.alreadyHasVideo');
+  return UserError.t('error.uploadEnded');
 }

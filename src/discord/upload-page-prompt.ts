@@ -3,6 +3,7 @@
 // within the member's Discord limit (Discord's own file upload, in a form).
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import type { Context } from '../context.ts';
+import { t } from '../i18n/index.ts';
 import type { JobRecord } from '../uploads/records.ts';
 import { attachButton, sizeInWords } from './upload-modal.ts';
 
@@ -15,22 +16,26 @@ export function pagePrompt(
   ctx: Pick<Context, 'config'>,
   sizeLimit: number | undefined,
 ) {
-  const title = job.titleFromFile ? 'the file name' : `**${escape(job.metadata.snippet.title)}**`;
-  const privacy = job.review ? 'private until a moderator reviews it' : job.requestedPrivacy;
+  const locale = job.locale;
+  const title = job.titleFromFile
+    ? t(locale, 'upload.prompt.titleFromFile')
+    : `**${escape(job.metadata.snippet.title)}**`;
+  const privacy = job.review
+    ? t(locale, 'upload.prompt.privacyReview')
+    : t(locale, `privacy.${job.requestedPrivacy}`);
   const minutes = Math.round(ctx.config.uploads.pageLinkMs / 60_000);
-  const content =
-    `Ready to upload a video of any size from your browser — title: ${title}, privacy: ${privacy}. ` +
-    `Open **Choose the video** and pick the file: it goes straight to YouTube, and this message shows the progress. ` +
-    (sizeLimit
-      ? `A file up to ${sizeInWords(sizeLimit)} (your Discord upload limit) can go through **Attach here** instead. `
-      : '') +
-    `The link is for you only and works for ${minutes} minutes, for this one upload.`;
+  const content = [
+    t(locale, 'upload.prompt.ready', { title, privacy }),
+    t(locale, 'upload.prompt.open'),
+    ...(sizeLimit ? [t(locale, 'upload.prompt.attach', { size: sizeInWords(sizeLimit, locale) })] : []),
+    t(locale, 'upload.prompt.expires', { count: minutes }),
+  ].join(' ');
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()
       .setStyle(ButtonStyle.Link)
       .setURL(`${ctx.config.publicUrl}/u/${token}`)
-      .setLabel('Choose the video'),
+      .setLabel(t(locale, 'upload.chooseVideoButton')),
   );
-  if (sizeLimit) row.addComponents(attachButton(job.id, sizeLimit));
+  if (sizeLimit) row.addComponents(attachButton(job.id, sizeLimit, locale));
   return { content, components: [row] };
 }

@@ -254,9 +254,7 @@ export function createPlaylists(deps: PlaylistDeps) {
      */
     async edit(owner: string, playlistId: string, edit: PlaylistEdit): Promise<Edited> {
       if (edit.title === undefined && edit.description === undefined && edit.privacy === undefined) {
-        throw new UserError(
-          'Tell me what to change: a new title, description or privacy (any of them, or several).',
-        );
+        throw UserError.t('error.playlistNoChange');
       }
       return change(owner, async (yt) => {
         const current = await readPlaylist(yt, playlistId, ['snippet', 'status']);

@@ -2,7 +2,7 @@
 // read-modify-write (videos.update replaces every part it is sent), delete their own, like and
 // unlike (v3's answer to the old favorites) and page through what they liked. Free of discord.js.
 import type { youtube_v3 } from '@googleapis/youtube';
-import { googleReason, googleReasonMessage, UserError } from '../errors.ts';
+import { googleReason, UserError } from '../errors.ts';
 import { LIMITS, parseTags, PRIVACIES, tagsLength, type Privacy } from '../uploads/metadata.ts';
 import type { OAuthService } from './oauth.ts';
 import { youtubeClient, type YouTube } from './youtube.ts';
@@ -16,11 +16,6 @@ export const LIKED_PAGE_SIZE = 10;
 export const CLEAR = '-';
 
 export const videoUrl = (id: string): string => `https://youtu.be/${id}`;
-
-const NOT_FOUND =
-  googleReasonMessage('videoNotFound') ?? 'That video does not exist, or it is private to someone else.';
-/** The sentence for a video that was there and is not any more. */
-export const GONE = 'That video no longer exists (it may already be deleted).';
 
 export interface VideoSummary {
   readonly id: string;
@@ -97,52 +92,38 @@ export function checkChanges(changes: VideoChanges): CheckedChanges {
   const out: CheckedChanges = {};
   if (given(changes.title)) {
     const title = changes.title.trim();
-    if (title === '') throw new UserError('A YouTube video needs a title; it cannot be empty.');
+    if (title === '') throw UserError.t('error.titleEmpty');
     if ([...title].length > LIMITS.title)
-      throw new UserError(
-        `The title is ${[...title].length} characters long; YouTube allows at most ${LIMITS.title}.`,
-      );
-    if (/[<>]/.test(title)) throw new UserError('YouTube does not allow the characters < and > in a title.');
+      throw UserError.t('error.titleTooLong', { length: [...title].length, max: LIMITS.title });
+    if (/[<>]/.test(title)) throw UserError.t('error.titleAngle');
     out.title = title;
   }
   if (given(changes.description)) {
     const description = changes.description.trim() === CLEAR ? '' : changes.description.trim();
     const bytes = Buffer.byteLength(description, 'utf8');
     if (bytes > LIMITS.descriptionBytes)
-      throw new UserError(
-        `The description is ${bytes} bytes long; YouTube allows at most ${LIMITS.descriptionBytes} (accented letters and emoji count as several).`,
-      );
-    if (/[<>]/.test(description))
-      throw new UserError('YouTube does not allow the characters < and > in a description.');
+      throw UserError.t('error.descriptionTooLong', { bytes, max: LIMITS.descriptionBytes });
+    if (/[<>]/.test(description)) throw UserError.t('error.descriptionAngle');
     out.description = description;
   }
   if (given(changes.tags)) {
     const tags = changes.tags.trim() === CLEAR ? [] : parseTags(changes.tags);
-    if (tags.some((t) => /[<>]/.test(t)))
-      throw new UserError('YouTube does not allow the characters < and > in tags.');
+    if (tags.some((t) => /[<>]/.test(t))) throw UserError.t('error.tagsAngle');
     const length = tagsLength(tags);
-    if (length > LIMITS.tags)
-      throw new UserError(
-        `The tags add up to ${length} characters as YouTube counts them (commas included, a tag with a space counts two more); the limit is ${LIMITS.tags}.`,
-      );
+    if (length > LIMITS.tags) throw UserError.t('error.tagsTooLong', { length, max: LIMITS.tags });
     out.tags = tags;
   }
   if (given(changes.categoryId)) {
     const categoryId = changes.categoryId.trim();
-    if (!/^\d{1,4}$/.test(categoryId))
-      throw new UserError('Pick a category from the list (for example 22, People & Blogs).');
+    if (!/^\d{1,4}$/.test(categoryId)) throw UserError.t('error.categoryPick');
     out.categoryId = categoryId;
   }
   if (given(changes.privacy)) {
     const privacy = changes.privacy.trim().toLowerCase();
-    if (!(PRIVACIES as readonly string[]).includes(privacy))
-      throw new UserError('Privacy must be public, unlisted or private.');
+    if (!(PRIVACIES as readonly string[]).includes(privacy)) throw UserError.t('error.privacyInvalid');
     out.privacy = privacy as Privacy;
   }
-  if (Object.keys(out).length === 0)
-    throw new UserError(
-      'Say what to change: a new title, description, tags, category or privacy (any of them, the rest stays as it is).',
-    );
+  if (Object.keys(out).length === 0) throw UserError.t('error.videoNoChange');
   return out;
 }
 
@@ -238,7 +219,7 @@ export function videoService({ oauth, config }: Deps) {
     info(owner: string, id: string): Promise<VideoInfo> {
       return asMember(owner, async (yt, channelId) => {
         const video = await fetchVideo(yt, id, ['snippet', 'status', 'statistics']);
-        if (!video) throw new UserError(NOT_FOUND);
+        if (!video) throw UserError.t('error.google.videoNotFound');
         const base = summary(video);
         const mine = base.channelId !== '' && base.channelId === channelId;
         let processing: Processing | undefined;
@@ -276,7 +257,7 @@ export function videoService({ oauth, config }: Deps) {
       const wanted = checkChanges(changes);
       return asMember(owner, async (yt, channelId) => {
         const current = await fetchVideo(yt, id, ['snippet', 'status']);
-        if (!current?.snippet || !current.status) throw new UserError(NOT_FOUND);
+        if (!current?.snippet || !current.status) throw UserError.t('error.google.videoNotFound');
         const video = summary(current);
         if (video.channelId !== channelId) throw notYours(video, 'edit');
 
@@ -334,7 +315,7 @@ export function videoService({ oauth, config }: Deps) {
     deletable(owner: string, id: string): Promise<VideoSummary> {
       return asMember(owner, async (yt, channelId) => {
         const found = await fetchVideo(yt, id, ['snippet']);
-        if (!found) throw new UserError(GONE);
+        if (!found) throw UserError.t('error.videoGone');
         const video = summary(found);
         if (video.channelId !== channelId) throw notYours(video, 'delete');
         return video;
@@ -362,7 +343,7 @@ export function videoService({ oauth, config }: Deps) {
     like(owner: string, id: string): Promise<{ video: VideoSummary; already: boolean }> {
       return asMember(owner, async (yt) => {
         const found = await fetchVideo(yt, id, ['snippet']);
-        if (!found) throw new UserError(NOT_FOUND);
+        if (!found) throw UserError.t('error.google.videoNotFound');
         const video = summary(found);
         if ((await ratingOf(yt, id)) === 'like') return { video, already: true };
         await yt.videos.rate({ id, rating: 'like' }, { rootUrl });
@@ -374,7 +355,7 @@ export function videoService({ oauth, config }: Deps) {
     unlike(owner: string, id: string): Promise<{ video: VideoSummary; wasLiked: boolean }> {
       return asMember(owner, async (yt) => {
         const found = await fetchVideo(yt, id, ['snippet']);
-        if (!found) throw new UserError(NOT_FOUND);
+        if (!found) throw UserError.t('error.google.videoNotFound');
         const video = summary(found);
         if ((await ratingOf(yt, id)) !== 'like') return { video, wasLiked: false };
         await yt.videos.rate({ id, rating: 'none' }, { rootUrl });

@@ -272,12 +272,9 @@ export function createReviews(deps: {
     ): Promise<Decision> {
       if (as.kind === 'at') {
         const when = parsePublishAt(as.publishAt);
-        if (!when)
-          throw new UserError(
-            'I could not read the new time. Write it like 2026-12-24T18:00:00Z (UTC) or 2026-12-24T18:00+01:00.',
-          );
+        if (!when) throw UserError.t('error.reviewTimeUnreadable');
         if (passed(when.toISOString()))
-          throw new UserError(`The new time must be in the future; ${when.toISOString()} has passed.`);
+          throw UserError.t('error.reviewTimePassed', { when: when.toISOString() });
         as = { kind: 'at', publishAt: when.toISOString() };
       }
       const review = await records.get(id);

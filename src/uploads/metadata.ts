@@ -73,40 +73,32 @@ export interface BuiltMetadata {
 export function buildMetadata(input: UploadInput, defaults: UploadDefaults, now = new Date()): BuiltMetadata {
   const title = input.title?.trim() ? input.title.trim() : titleFromFilename(input.filename);
   if ([...title].length > LIMITS.title) {
-    throw new UserError(
-      `The title is ${[...title].length} characters long; YouTube allows at most ${LIMITS.title}.`,
-    );
+    throw UserError.t('error.titleTooLong', { length: [...title].length, max: LIMITS.title });
   }
-  if (/[<>]/.test(title)) throw new UserError('YouTube does not allow the characters < and > in a title.');
+  if (/[<>]/.test(title)) throw UserError.t('error.titleAngle');
 
   const description = input.description?.trim() ?? '';
   const descriptionBytes = Buffer.byteLength(description, 'utf8');
   if (descriptionBytes > LIMITS.descriptionBytes) {
-    throw new UserError(
-      `The description is ${descriptionBytes} bytes long; YouTube allows at most ${LIMITS.descriptionBytes} (accented letters and emoji count as several).`,
-    );
+    throw UserError.t('error.descriptionTooLong', { bytes: descriptionBytes, max: LIMITS.descriptionBytes });
   }
-  if (/[<>]/.test(description))
-    throw new UserError('YouTube does not allow the characters < and > in a description.');
+  if (/[<>]/.test(description)) throw UserError.t('error.descriptionAngle');
 
   const tags = parseTags(input.tags ?? '');
-  if (tags.some((t) => /[<>]/.test(t)))
-    throw new UserError('YouTube does not allow the characters < and > in tags.');
+  if (tags.some((t) => /[<>]/.test(t))) throw UserError.t('error.tagsAngle');
   const length = tagsLength(tags);
   if (length > LIMITS.tags) {
-    throw new UserError(
-      `The tags add up to ${length} characters as YouTube counts them (commas included, a tag with a space counts two more); the limit is ${LIMITS.tags}.`,
-    );
+    throw UserError.t('error.tagsTooLong', { length, max: LIMITS.tags });
   }
 
   const categoryId = input.categoryId?.trim() || defaults.categoryId;
   if (!/^\d{1,4}$/.test(categoryId)) {
-    throw new UserError('Pick a category from the list (for example 22, People & Blogs).');
+    throw UserError.t('error.categoryPick');
   }
 
   const asked = input.privacy?.trim().toLowerCase();
   if (asked && !(PRIVACIES as readonly string[]).includes(asked)) {
-    throw new UserError('Privacy must be public, unlisted or private.');
+    throw UserError.t('error.privacyInvalid');
   }
   let privacy = (asked as Privacy | undefined) ?? defaults.privacy;
 
@@ -114,17 +106,13 @@ export function buildMetadata(input: UploadInput, defaults: UploadDefaults, now 
   if (input.publishAt?.trim()) {
     const when = parsePublishAt(input.publishAt);
     if (!when) {
-      throw new UserError(
-        'I could not read publish_at. Write it like 2026-12-24T18:00:00Z (UTC) or 2026-12-24T18:00+01:00.',
-      );
+      throw UserError.t('error.publishAtUnreadable');
     }
     if (when.getTime() <= now.getTime()) {
-      throw new UserError(`publish_at must be in the future; ${when.toISOString()} has already passed.`);
+      throw UserError.t('error.publishAtPassed', { when: when.toISOString() });
     }
     if (asked && asked !== 'private') {
-      throw new UserError(
-        'A scheduled video must be uploaded as private (YouTube makes it public at publish_at): drop privacy or set it to private.',
-      );
+      throw UserError.t('error.scheduledPrivate');
     }
     privacy = 'private';
     publishAt = when.toISOString();

@@ -60,7 +60,7 @@ export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): 
     : undefined;
   let playlistId = request.playlistId?.trim() || deps.defaults.playlistId || undefined;
   if (playlistId !== undefined && !/^[A-Za-z0-9_-]{10,64}$/.test(playlistId)) {
-    throw new UserError('Pick the playlist from the list, or give its id (it starts with PL).');
+    throw UserError.t('error.playlistPick');
   }
   let review: JobRecord['review'];
   if (request.reviewed) {
