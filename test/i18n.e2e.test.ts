@@ -148,9 +148,11 @@ test('a successful upload shows its progress and result in German and in Japanes
     { locale: 'ja', done: /^\*\*Haruki\*\*と連携しました。\/upload が使えるようになりました。$/ },
   );
 
-  const germanBytes = mp4Bytes(2 * MiB + 4321, 1311);
-  // Slowed down, so the progress shows while the bytes flow; sped up again once it did.
-  google.upload.throttleBytesPerSec = 256 * 1024;
+  // Slowed down, so the progress shows while the bytes flow; sped up again once it did. Larger than what
+  // loopback socket buffers take in at once (4–6 MiB here): a smaller file is all "sent" at once and
+  // goes straight to "Finishing".
+  const germanBytes = mp4Bytes(9 * MiB + 4321, 1311);
+  google.upload.throttleBytesPerSec = MiB;
   const german = upload(JANA, 'de', germanBytes, 'urlaub.mp4').interaction;
   let progress: FakeMessage;
   try {
@@ -161,10 +163,10 @@ test('a successful upload shows its progress and result in German and in Japanes
   } finally {
     google.upload.throttleBytesPerSec = null;
   }
-  // "`urlaub.mp4` → YouTube", then the bar with "… % · 0,5 MiB von 2,0 MiB" (German decimals), then the speed.
+  // "`urlaub.mp4` → YouTube", then the bar with "… % · 5,5 MiB von 9,0 MiB" (German decimals), then the speed.
   assert.match(
     progress.content ?? '',
-    /^📤 \*\*Wird hochgeladen\*\* `urlaub\.mp4` → YouTube\n`[█░]{20}` \d+ % · [\d,]+ (B|KiB|MiB) von 2,0 MiB\n/,
+    /^📤 \*\*Wird hochgeladen\*\* `urlaub\.mp4` → YouTube\n`[█░]{20}` \d+ % · [\d,]+ (B|KiB|MiB) von 9,0 MiB\n/,
   );
   assert.match(
     progress.content ?? '',
