@@ -101,7 +101,7 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
      * every live process); renews it when the job holds one already.
      */
     async takeSlot(job: JobRecord, limits: { perMember: number; global: number }): Promise<boolean> {
-      // One process: its own count (jobs.ts) is the whole count.
+      // One process: its own count (queue.ts) is the whole count.
       if (single) return true;
       let won = false;
       await slots.update(SLOTS_ID, (current) => {

@@ -1,0 +1,244 @@
+// The jobs this process holds, and how they move here: waiting in the queue (oldest first, their
+// position shown to the member) → sending their bytes in a slot (run.ts; slots counted in the store,
+// leases.ts) → running their recorded steps without a slot (after-steps.ts) → finished, or handed back
+// to the queue shared by every process (a shutdown), or let go (another process took the lease).
+// The upload service (jobs.ts) decides which jobs come here: accepted, begun, or taken over.
+import { runSteps } from './after-steps.ts';
+import { jobView } from './display.ts';
+import { FINISHED, type JobRecord } from './records.ts';
+import { renderProgress } from './progress.ts';
+import { StoreWaitInterrupted } from './patience.ts';
+import { running, runBytes, type Running } from './run.ts';
+import type { UploadDeps } from './types.ts';
+
+export function localQueue(deps: UploadDeps) {
+  const { jobs, leases, logger, tuning } = deps;
+  /** Jobs this process holds, waiting for a slot, oldest first. */
+  const queue: JobRecord[] = [];
+  /** Jobs sending bytes: these hold the slots. */
+  const sending = new Map<string, Running>();
+  /** Jobs whose bytes are in, running their recorded steps: no slot. */
+  const following = new Map<string, { job: JobRecord; controller: AbortController; lost: boolean }>();
+  /** Jobs held for a moment outside the queue (being expired, cancelled, begun). */
+  const busy = new Set<string>();
+  /** The queue position last shown per job (shown again only when it changes). */
+  const shownPosition = new Map<string, number>();
+  const work = new Set<Promise<void>>();
+  /** Counters since start, for /metrics: jobs taken over from a dead process, and handed back. */
+  const counts = { takenOver: 0, handedBack: 0 };
+  let stopping = false;
+  /** Aborted by stop(): ends the waits for a store that does not answer (the records say where jobs stand). */
+  const shutdown = new AbortController();
+
+  const persist = (job: JobRecord) => () => jobs.save(job);
+  const activeFor = (owner: string) => [...sending.values()].filter((r) => r.job.owner === owner).length;
+  const holds = (jobId: string) =>
+    busy.has(jobId) || sending.has(jobId) || following.has(jobId) || queue.some((j) => j.id === jobId);
+  const heldJobs = (): JobRecord[] => [
+    ...queue,
+    ...[...sending.values()].map((r) => r.job),
+    ...[...following.values()].map((f) => f.job),
+  ];
+
+  const track = (promise: Promise<void>): void => {
+    const done = promise.finally(() => work.delete(done));
+    work.add(done);
+  };
+
+  const enqueue = (job: JobRecord): void => {
+    queue.push(job);
+    queue.sort((a, b) => a.createdAt - b.createdAt);
+  };
+
+  /**
+   * Gives a job back to the queue shared by all processes (a shutdown): its record says where it stands
+   * (the bytes YouTube acknowledged, the steps done), and without a lease another process continues it
+   * at once instead of waiting for the lease to run out.
+   */
+  async function handBack(job: JobRecord): Promise<void> {
+    if (FINISHED.includes(job.status)) return;
+    job.lease = undefined;
+    try {
+      await jobs.save(job);
+      counts.handedBack++;
+      logger.info({ jobId: job.id, status: job.status, received: job.received }, 'upload handed back');
+    } catch (error) {
+      logger.warn(
+        { jobId: job.id, err: error },
+        'could not hand the upload back; its lease runs out instead',
+      );
+    }
+  }
+
+  let pumping = false;
+  let pumpAgain = false;
+  /** Starts waiting jobs as slots free up (anywhere: the slots are counted in the store). */
+  function pump(): void {
+    if (stopping) return;
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    track(
+      (async () => {
+        do {
+          pumpAgain = false;
+          for (const job of [...queue]) {
+            if (stopping || sending.size >= tuning.global) break;
+            if (activeFor(job.owner) >= tuning.perMember) continue;
+            let slot = false;
+            try {
+              slot = await leases.takeSlot(job, tuning);
+            } catch (error) {
+              logger.warn({ jobId: job.id, err: error }, 'could not take an upload slot; trying again');
+            }
+            if (!slot || stopping || !queue.includes(job)) continue;
+            queue.splice(queue.indexOf(job), 1);
+            shownPosition.delete(job.id);
+            send(job);
+          }
+        } while (pumpAgain && !stopping);
+        pumping = false;
+        await showQueuePositions();
+      })(),
+    );
+  }
+
+  async function showQueuePositions(): Promise<void> {
+    await Promise.all(
+      queue.map(async (job, index) => {
+        if (shownPosition.get(job.id) === index + 1) return;
+        shownPosition.set(job.id, index + 1);
+        await deps
+          .sinkFor(job, persist(job))
+          .show(renderProgress(jobView(job, 'queued', { queuePosition: index + 1 })), { cancellable: true });
+      }),
+    );
+  }
+
+  /** Sends the bytes in a slot; the slot is given back as soon as they are in. */
+  function send(job: JobRecord): void {
+    const entry = running(job, shutdown.signal);
+    sending.set(job.id, entry);
+    track(
+      runBytes(entry, deps)
+        .catch((error: unknown) => {
+          if (error instanceof StoreWaitInterrupted)
+            logger.info(
+              { jobId: job.id },
+              'stopped while waiting for the store; the next start continues from the record',
+            );
+          else logger.error({ jobId: job.id, err: error }, 'upload runner crashed');
+          return false;
+        })
+        .then(async (bytesIn) => {
+          await leases
+            .releaseSlot(job.id)
+            .catch((error: unknown) =>
+              logger.warn({ jobId: job.id, err: error }, 'could not give the upload slot back; it runs out'),
+            );
+          sending.delete(job.id);
+          pump();
+          if (entry.abortedFor === 'lost') return;
+          if (bytesIn && !stopping) follow(job);
+          else if (stopping) await handBack(job);
+        }),
+    );
+  }
+
+  /** Runs the steps after the bytes are in, without a slot (under the job's lease). */
+  function follow(job: JobRecord): void {
+    const controller = new AbortController();
+    const entry = { job, controller, lost: false };
+    following.set(job.id, entry);
+    track(
+      runSteps(job, deps, controller.signal)
+        .then(async (outcome) => {
+          if (outcome !== 'paused' || entry.lost) return;
+          logger.info({ jobId: job.id }, 'after-upload steps paused; they resume on the next start');
+          await handBack(job);
+        })
+        .catch((error: unknown) => logger.error({ jobId: job.id, err: error }, 'after-upload steps crashed'))
+        .finally(() => following.delete(job.id)),
+    );
+  }
+
+  /** Takes over a job found in the store: its process is gone, or handed it back. */
+  function adopt(job: JobRecord, previous: JobRecord['lease']): void {
+    if (previous !== undefined) counts.takenOver++;
+    logger.info(
+      {
+        jobId: job.id,
+        owner: job.owner,
+        status: job.status,
+        received: job.received,
+        takenOver: previous !== undefined,
+      },
+      'resuming upload',
+    );
+    if (job.status === 'processing' && job.videoId) follow(job);
+    else enqueue(job);
+  }
+
+  /** The job's lease is another process's now: stop running it here, touching nothing. */
+  function letGo(jobId: string): void {
+    logger.warn({ jobId }, 'upload lease lost; another process continues it');
+    const active = sending.get(jobId);
+    if (active) {
+      active.abortedFor = 'lost';
+      active.controller.abort();
+    }
+    const after = following.get(jobId);
+    if (after) {
+      after.lost = true;
+      after.controller.abort();
+    }
+    const queued = queue.findIndex((j) => j.id === jobId);
+    if (queued >= 0) queue.splice(queued, 1);
+  }
+
+  return {
+    queue,
+    sending,
+    following,
+    busy,
+    counts,
+    /** Aborted by drain(): ends the waits for a store that does not answer. */
+    signal: shutdown.signal,
+    /** Whether halt() was called: no new jobs are taken. */
+    stopping: () => stopping,
+    persist,
+    holds,
+    heldJobs,
+    enqueue,
+    pump,
+    follow,
+    adopt,
+    letGo,
+    /** The job left the queue (its shown position is forgotten). */
+    forget: (jobId: string) => shownPosition.delete(jobId),
+    /** No new jobs are taken or started from now on. */
+    halt(): void {
+      stopping = true;
+    },
+    /**
+     * Aborts the uploads and their steps at the byte YouTube kept and hands them back to the shared
+     * queue, with the jobs waiting here; resolves once all work here has ended.
+     */
+    async drain(): Promise<void> {
+      shutdown.abort();
+      for (const entry of sending.values()) {
+        entry.abortedFor = 'shutdown';
+        entry.controller.abort();
+      }
+      for (const { controller } of following.values()) controller.abort();
+      const waiting = queue.splice(0);
+      await Promise.allSettled([...waiting.map(handBack), ...work]);
+      // Work that ended meanwhile may have started more: wait for that too.
+      while (work.size > 0) await Promise.allSettled([...work]);
+    },
+  };
+}
+
+export type LocalQueue = ReturnType<typeof localQueue>;
