@@ -11,6 +11,7 @@ import {
   createSession,
   querySession,
   sendFrom,
+  sendRange,
   tokenSource,
   UploadError,
   type TokenSource,
@@ -308,6 +309,31 @@ describe('resumable protocol', () => {
     assert.ok(own.credentials.refresh_token, 'the refresh token is kept');
     token = source; // the shared token is expired as well now
   });
+
+  // The page's request relayed by sendRange: a browser that goes away (a reload, a closed lid) ends
+  // or destroys the body without an error. Either must fail the PUT at once, never leave it waiting
+  // for bytes that will not come (that held the member's upload slot for an hour).
+  for (const [how, stop] of [
+    ['destroyed without an error', (body: Readable) => body.destroy()],
+    ['ended short', (body: Readable) => body.push(null)],
+  ] as const) {
+    test(
+      `a relayed body ${how} mid-request fails the PUT as network trouble; YouTube keeps whole units`,
+      { timeout: 10_000 },
+      async () => {
+        const uri = await session();
+        const body = new Readable({ read() {} });
+        body.push(file.subarray(0, UNIT + 1000));
+        setTimeout(() => stop(body), 50);
+        const failed = await rejection(
+          sendRange({ sessionUri: uri, size, offset: 0, length: size, body, token, dispatcher: agent }),
+        );
+        assert.equal(failed.kind, 'network');
+        const status = await querySession({ sessionUri: uri, size, token, dispatcher: agent });
+        assert.deepEqual(status, { kind: 'incomplete', received: UNIT });
+      },
+    );
+  }
 
   test('a cancelled signal aborts the PUT at once', async () => {
     const uri = await session();

@@ -458,8 +458,14 @@ export async function sendRange(o: SendOptions & { length: number }): Promise<Se
   });
   counter.on('error', () => {});
   body.on('error', (error) => counter.destroy(error));
+  // pipe() forwards an end, not a close: a body destroyed without an error (a browser that went away
+  // mid-request) would leave the PUT waiting for bytes that never come, holding the upload's slot.
+  body.on('close', () => {
+    if (!body.readableEnded) counter.destroy(body.errored ?? new UploadError('network', MESSAGES.network));
+  });
   try {
     const authorization = `Bearer ${await o.token.get()}`;
+    if (body.destroyed && !body.readableEnded) throw new UploadError('network', MESSAGES.network);
     body.pipe(counter);
     return await putBytes(o, o.length, authorization, counter);
   } finally {

@@ -1,7 +1,7 @@
 // Starts the real bot as a child process (`node src/index.ts`), the way `npm start` does, with its
 // configuration pointing at the local fakes. Captures its log lines for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -77,6 +77,9 @@ export function startBot(env: BotEnv, cwd = mkdtempSync(join(tmpdir(), 'tubebrid
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  // TB_BOT_LOG=<folder>: every bot's output also goes to <folder>/bot-<pid>.log, to read after a failure.
+  const logDir = process.env['TB_BOT_LOG'];
+  const logFile = logDir ? join(logDir, `bot-${String(child.pid)}.log`) : undefined;
   const collect = (stream: NodeJS.ReadableStream | null) => {
     let rest = '';
     stream?.setEncoding('utf8');
@@ -84,6 +87,7 @@ export function startBot(env: BotEnv, cwd = mkdtempSync(join(tmpdir(), 'tubebrid
       const parts = (rest + chunk).split('\n');
       rest = parts.pop() ?? '';
       lines.push(...parts.filter((l) => l !== ''));
+      if (logFile) appendFileSync(logFile, chunk);
     });
     stream?.on('end', () => {
       if (rest !== '') lines.push(rest);
