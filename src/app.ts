@@ -9,7 +9,7 @@ import { grantRepository } from './store/grants.ts';
 import { createOAuth } from './google/oauth.ts';
 import { createCatalog } from './google/catalog.ts';
 import { createQuota } from './google/quota.ts';
-import { serverOwner, settingsRepository } from './store/settings.ts';
+import { serverLocale, serverOwner, settingsRepository } from './store/settings.ts';
 import { createReviews } from './review/reviews.ts';
 import { discordReviewSurface } from './discord/review-card.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
@@ -96,12 +96,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now: options.announce?.now,
   });
   const catalog = createCatalog(oauth, config.youtubeApiUrl, logger);
+  /** The language of a server's public messages (review cards, the DM notice). */
+  const serverLocaleOf = async (guildId: string) => serverLocale(await settings.get(guildId));
   const reviews = createReviews({
     store,
     oauth,
     rootUrl: config.youtubeApiUrl,
     logger,
-    surface: discordReviewSurface(client, logger),
+    surface: discordReviewSurface(client, logger, serverLocaleOf),
     // An approved upload becomes visible (at once or at its publishAt): announce it, naming the member.
     onApproved: (review) => {
       if (review.playlistId) catalog.invalidatePlaylists(review.account);
@@ -139,7 +141,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     oauth,
     rootUrl: config.youtubeApiUrl,
     allowedHosts: config.discord.cdnHosts,
-    sinkFor: discordProgressSink(client, jobs, logger, config.publicUrl),
+    sinkFor: discordProgressSink(client, jobs, logger, config.publicUrl, serverLocaleOf),
     logger,
     tuning,
     dispatcher: options.dispatcher,

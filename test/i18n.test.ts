@@ -173,6 +173,9 @@ const LONGEST: Record<string, string> = {
   max: '5000',
   channelId: '1'.repeat(20),
   size: '1.023,9 GiB', // a member's Discord upload limit in words
+  by: '1'.repeat(20), // the moderator who decided a review (a user id)
+  member: '<@' + '1'.repeat(20) + '>', // the uploader, mentioned in the public notice
+  reason: 'x'.repeat(500), // a rejection's reason (the form takes 500 characters)
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {

@@ -159,3 +159,26 @@ test("a browser upload's progress carries the page's button in the DM, never in 
     discord.setDmsClosed(CAROL.id, false);
   }
 });
+
+test("the public notice speaks the server's language (German here), never the uploader's", async () => {
+  discord.setDmsClosed(CAROL.id, true);
+  try {
+    const record = job({ reply: undefined, channelMessage: undefined });
+    record.locale = 'en-US';
+    const sink = discordProgressSink(client, jobs, createLogger('silent'), undefined, (guildId) =>
+      Promise.resolve(guildId === GUILD ? 'de' : undefined),
+    )(record, () => jobs.save(record));
+    await sink.show('📤 **Uploading** 5%', { cancellable: true });
+    const notice = discord.message(record.progress.notice?.messageId ?? '');
+    assert.equal(
+      notice?.content,
+      `<@${CAROL.id}>, dein Upload läuft weiter — schau in deine DMs oder tippe auf **Meinen Upload zeigen** (nur du siehst es).`,
+    );
+    const labels = ((notice?.components ?? []) as { components: { label: string }[] }[]).flatMap((row) =>
+      row.components.map((b) => b.label),
+    );
+    assert.deepEqual(labels, ['Meinen Upload zeigen']);
+  } finally {
+    discord.setDmsClosed(CAROL.id, false);
+  }
+});

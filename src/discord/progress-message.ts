@@ -36,12 +36,15 @@ export function cancelButton(jobId: string, locale?: string | null) {
   );
 }
 
-/** Shows the uploader where their upload stands, in a reply only they see (see show-upload.ts). */
-export function showButton(jobId: string) {
+/**
+ * Shows the uploader where their upload stands, in a reply only they see (see show-upload.ts); labelled in
+ * the server's language, as the notice it sits under.
+ */
+export function showButton(jobId: string, locale?: string) {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()
       .setCustomId(customId('upload', 'show', jobId))
-      .setLabel('Show my upload')
+      .setLabel(t(locale, 'progress.showButton'))
       .setStyle(ButtonStyle.Secondary),
   );
 }
@@ -78,6 +81,8 @@ export function discordProgressSink(
   jobs: JobRepository,
   logger: Logger,
   publicUrl?: string,
+  /** The language of a server's public messages: the notice in its channel speaks it (English without). */
+  serverLocaleOf: (guildId: string) => Promise<string | undefined> = () => Promise.resolve(undefined),
 ): SinkFactory {
   // Per job, in this process: when a closed DM may be tried again, and what the notice says now
   // (unknown after a restart: the notice is then edited once more, which is harmless).
@@ -97,16 +102,17 @@ export function discordProgressSink(
       };
     };
 
-    const noticeBody = (state: NoticeState) => ({
-      content: {
-        continues: `<@${job.owner}>, your upload continues — open your DMs to see it, or press **Show my upload** (only you will see it).`,
-        finished: `<@${job.owner}>, your upload has finished — open your DMs to see the result, or press **Show my upload** (only you will see it).`,
-        'finished-in-dm': `<@${job.owner}>, your upload has finished — the result is in your DMs.`,
-      }[state],
-      components: [showButton(job.id).toJSON()],
-      // The member is told; nobody else is pinged, whatever the text holds.
-      allowed_mentions: { parse: [], users: [job.owner] },
-    });
+    /** The notice is public, so it speaks the server's language (English when the settings cannot be read). */
+    const noticeBody = async (state: NoticeState) => {
+      const locale = job.guildId ? await serverLocaleOf(job.guildId).catch(() => undefined) : undefined;
+      const key = { continues: 'continues', finished: 'finished', 'finished-in-dm': 'finishedInDm' }[state];
+      return {
+        content: t(locale, `progress.notice.${key}`, { member: `<@${job.owner}>` }),
+        components: [showButton(job.id, locale).toJSON()],
+        // The member is told; nobody else is pinged, whatever the text holds.
+        allowed_mentions: { parse: [], users: [job.owner] },
+      };
+    };
 
     async function editReply(content: object): Promise<'ok' | 'dead' | 'error'> {
       const reply = job.progress.reply;
@@ -155,7 +161,7 @@ export function discordProgressSink(
       if (job.progress.notice || job.progress.lost) return;
       const state: NoticeState = FINISHED.includes(job.status) ? 'finished' : 'continues';
       try {
-        const messageId = await post(job.channelId, noticeBody(state));
+        const messageId = await post(job.channelId, await noticeBody(state));
         job.progress.notice = { channelId: job.channelId, messageId };
         noticeSays.set(job.id, state);
       } catch (error) {
@@ -177,7 +183,7 @@ export function discordProgressSink(
       if (noticeSays.get(job.id) === state) return;
       try {
         await client.rest.patch(Routes.channelMessage(notice.channelId, notice.messageId), {
-          body: noticeBody(state),
+          body: await noticeBody(state),
         });
         noticeSays.set(job.id, state);
       } catch (error) {

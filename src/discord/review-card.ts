@@ -16,6 +16,10 @@ import type { Logger } from '../logger.ts';
 import { messageNonce } from './nonce.ts';
 import type { ReviewRecord, ReviewSurface } from '../review/reviews.ts';
 import { customId } from './command.ts';
+import { t } from '../i18n/index.ts';
+
+/** The language of a server's public messages (its /server settings language, else its guild_locale). */
+export type ServerLocaleOf = (guildId: string) => Promise<string | undefined>;
 
 /** Embed limits: 1,024 characters a field; the whole card stays far below 6,000. */
 const FIELD = 1024;
@@ -31,11 +35,11 @@ const when = (iso: string) => {
   return Number.isNaN(ms) ? iso : `<t:${Math.floor(ms / 1000)}:F>`;
 };
 
-function requested(review: ReviewRecord): string {
+function requested(review: ReviewRecord, locale: string | undefined): string {
   if (review.status === 'pending' && review.missedPublishAt)
-    return `Scheduled for ${when(review.missedPublishAt)} — ⚠️ that time passed while it waited: publish it now, or choose a new time`;
-  if (review.publishAt) return `Scheduled: public at ${when(review.publishAt)} (private until then)`;
-  return review.requestedPrivacy;
+    return t(locale, 'review.requested.missed', { when: when(review.missedPublishAt) });
+  if (review.publishAt) return t(locale, 'review.requested.scheduled', { when: when(review.publishAt) });
+  return t(locale, `privacy.${review.requestedPrivacy}`);
 }
 
 /**
@@ -44,75 +48,91 @@ function requested(review: ReviewRecord): string {
  * gave it (on Discord's CDN, checked when the upload was accepted; it is what the video will show once public),
  * else YouTube's own thumbnail address, which names nothing but the video id the card already links.
  */
-function embed(review: ReviewRecord): EmbedBuilder {
-  const kids = review.madeForKids === undefined ? 'not said' : review.madeForKids ? 'yes' : 'no';
+function embed(review: ReviewRecord, locale: string | undefined): EmbedBuilder {
+  const kids = t(
+    locale,
+    review.madeForKids === undefined
+      ? 'review.kids.unknown'
+      : review.madeForKids
+        ? 'review.kids.yes'
+        : 'review.kids.no',
+  );
   const builder = new EmbedBuilder()
     .setTitle(cut(review.title, 256))
     .setURL(`https://youtu.be/${review.videoId}`)
     .setThumbnail(review.thumbnailUrl ?? `https://i.ytimg.com/vi/${review.videoId}/hqdefault.jpg`)
     .addFields(
-      { name: 'Uploaded by', value: `<@${review.uploaderId}>`, inline: true },
-      { name: 'Requested', value: cut(requested(review), FIELD), inline: true },
+      { name: t(locale, 'review.field.uploadedBy'), value: `<@${review.uploaderId}>`, inline: true },
       {
-        name: 'Playlist',
-        value: cut(review.playlistId ? (review.playlistTitle ?? review.playlistId) : 'none', FIELD),
+        name: t(locale, 'review.field.requested'),
+        value: cut(requested(review, locale), FIELD),
         inline: true,
       },
-      { name: 'Made for kids', value: kids, inline: true },
+      {
+        name: t(locale, 'review.field.playlist'),
+        value: cut(
+          review.playlistId ? (review.playlistTitle ?? review.playlistId) : t(locale, 'review.playlist.none'),
+          FIELD,
+        ),
+        inline: true,
+      },
+      { name: t(locale, 'review.field.madeForKids'), value: kids, inline: true },
     );
   if (review.tags && review.tags.length > 0)
-    builder.addFields({ name: 'Tags', value: cut(review.tags.join(', '), FIELD) });
+    builder.addFields({ name: t(locale, 'review.field.tags'), value: cut(review.tags.join(', '), FIELD) });
   if (review.description)
-    builder.addFields({ name: 'Description', value: cut(review.description, DESCRIPTION_SHOWN) });
-  if (review.status === 'approved') {
-    const how = review.missedPublishAt
-      ? review.publishAt
-        ? ` — the schedule had passed; now public at ${when(review.publishAt)}`
-        : ' — the schedule had passed; published at once'
-      : '';
     builder.addFields({
-      name: 'Decision',
-      value: cut(`✅ Approved by <@${review.decidedBy ?? ''}>${how}`, FIELD),
+      name: t(locale, 'review.field.description'),
+      value: cut(review.description, DESCRIPTION_SHOWN),
     });
+  if (review.status === 'approved') {
+    const by = review.decidedBy ?? '';
+    const approved = review.missedPublishAt
+      ? review.publishAt
+        ? t(locale, 'review.decision.approvedNewTime', { by, when: when(review.publishAt) })
+        : t(locale, 'review.decision.approvedNow', { by })
+      : t(locale, 'review.decision.approved', { by });
+    builder.addFields({ name: t(locale, 'review.field.decision'), value: cut(approved, FIELD) });
   }
   if (review.status === 'rejected') {
-    builder.addFields({
-      name: 'Decision',
-      value: cut(
-        `❌ Rejected by <@${review.decidedBy ?? ''}>${review.reason ? `: ${review.reason}` : ''}`,
-        FIELD,
-      ),
-    });
+    const by = review.decidedBy ?? '';
+    const rejected = review.reason
+      ? t(locale, 'review.decision.rejectedBecause', { by, reason: review.reason })
+      : t(locale, 'review.decision.rejected', { by });
+    builder.addFields({ name: t(locale, 'review.field.decision'), value: cut(rejected, FIELD) });
   }
   return builder;
 }
 
-/** The card's buttons: Approve/Reject, or, once the schedule passed, Publish now / New time / Reject. */
-export function reviewButtons(id: string, missedSchedule = false) {
+/**
+ * The card's buttons: Approve/Reject, or, once the schedule passed, Publish now / New time / Reject; labelled
+ * in the server's language (`locale`).
+ */
+export function reviewButtons(id: string, missedSchedule = false, locale?: string) {
   const row = new ActionRowBuilder<ButtonBuilder>();
   if (missedSchedule) {
     row.addComponents(
       new ButtonBuilder()
         .setCustomId(customId('upload', 'review', 'now', id))
-        .setLabel('Publish now')
+        .setLabel(t(locale, 'review.button.publishNow'))
         .setStyle(ButtonStyle.Success),
       new ButtonBuilder()
         .setCustomId(customId('upload', 'review', 'when', id))
-        .setLabel('New time')
+        .setLabel(t(locale, 'review.button.newTime'))
         .setStyle(ButtonStyle.Primary),
     );
   } else {
     row.addComponents(
       new ButtonBuilder()
         .setCustomId(customId('upload', 'review', 'approve', id))
-        .setLabel('Approve')
+        .setLabel(t(locale, 'review.button.approve'))
         .setStyle(ButtonStyle.Success),
     );
   }
   return row.addComponents(
     new ButtonBuilder()
       .setCustomId(customId('upload', 'review', 'reject', id))
-      .setLabel('Reject')
+      .setLabel(t(locale, 'review.button.reject'))
       .setStyle(ButtonStyle.Danger),
   );
 }
@@ -153,16 +173,25 @@ export function reviewReasonModal(id: string): ModalBuilder {
     );
 }
 
-export function discordReviewSurface(client: Client, logger: Logger): ReviewSurface {
+/**
+ * The cards speak the server's language (`localeOf`; English without it, or when the settings cannot be
+ * read: a card in English beats no card).
+ */
+export function discordReviewSurface(
+  client: Client,
+  logger: Logger,
+  localeOf: ServerLocaleOf = () => Promise.resolve(undefined),
+): ReviewSurface {
+  const localeFor = (guildId: string) => localeOf(guildId).catch(() => undefined);
   return {
     async postCard(review, channelId) {
+      const locale = await localeFor(review.guildId);
       try {
         const message = (await client.rest.post(Routes.channelMessages(channelId), {
           body: {
-            content:
-              'A new upload to the server channel is waiting for review (it is private until approved).',
-            embeds: [embed(review).toJSON()],
-            components: [reviewButtons(review.id, review.missedPublishAt !== undefined).toJSON()],
+            content: t(locale, 'review.card.new'),
+            embeds: [embed(review, locale).toJSON()],
+            components: [reviewButtons(review.id, review.missedPublishAt !== undefined, locale).toJSON()],
             allowed_mentions: { parse: [] },
             // Posted at most once per review: a second post (a retry, the step run again after a crash)
             // within Discord's few minutes gets the first card back.
@@ -183,14 +212,15 @@ export function discordReviewSurface(client: Client, logger: Logger): ReviewSurf
     async updateCard(review) {
       if (!review.card) return;
       const open = review.status === 'pending';
+      const locale = await localeFor(review.guildId);
       await client.rest
         .patch(Routes.channelMessage(review.card.channelId, review.card.messageId), {
           body: {
-            content: open
-              ? 'An upload to the server channel is waiting for review (it is private until approved).'
-              : 'Review decided.',
-            embeds: [embed(review).toJSON()],
-            components: open ? [reviewButtons(review.id, review.missedPublishAt !== undefined).toJSON()] : [],
+            content: t(locale, open ? 'review.card.waiting' : 'review.card.decided'),
+            embeds: [embed(review, locale).toJSON()],
+            components: open
+              ? [reviewButtons(review.id, review.missedPublishAt !== undefined, locale).toJSON()]
+              : [],
             allowed_mentions: { parse: [] },
           },
         })
