@@ -84,7 +84,11 @@ test('Markdown, mentions and links survive translation: each text keeps English 
       const englishText = english[key] ?? english[`${baseOf(key)}_other`] ?? '';
       const count = (s: string, pattern: RegExp) => (s.match(pattern) ?? []).length;
       assert.equal(count(text, /\*\*/g), count(englishText, /\*\*/g), `${language}: ${key} keeps its bold`);
-      for (const pattern of [/https:\/\/\S+?(?=[\s,)]|$)/g, /\/(link|server settings review_channel)\b/g]) {
+      // A sentence's full stop right after a link at its end is not part of the link.
+      for (const pattern of [
+        /https:\/\/\S+?(?=[\s,)]|\.?$)/g,
+        /\/(link|server settings review_channel)\b/g,
+      ]) {
         assert.deepEqual(
           (text.match(pattern) ?? []).sort(),
           (englishText.match(pattern) ?? []).sort(),
@@ -176,6 +180,9 @@ const LONGEST: Record<string, string> = {
   by: '1'.repeat(20), // the moderator who decided a review (a user id)
   member: '<@' + '1'.repeat(20) + '>', // the uploader, mentioned in the public notice
   reason: 'x'.repeat(500), // a rejection's reason (the form takes 500 characters)
+  input: 'x'.repeat(100), // what a member typed as a video or playlist, quoted up to 100 characters
+  limit: '1.023,9 GiB', // a file's size limit
+  links: Array.from({ length: 3 }, () => 'the server channel of **' + 'x'.repeat(100) + '**').join(', '), // the other links /unlink would end
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {
@@ -215,9 +222,9 @@ test('every text key the code names exists', () => {
     );
   const keys = new Set<string>();
   for (const file of [...files('src'), ...files('commands')]) {
-    // Keys stand in calls of t(…) / UserError.t(…) or as `key:` entries, on the same line.
+    // Keys stand in calls of t(…) / UserError.t(…) / say(…) / said(…) / note(…) or as `key:` entries, on the same line.
     for (const line of readFileSync(join(ROOT, file), 'utf8').split('\n')) {
-      if (!/\bt\(|\bkey: '/.test(line)) continue;
+      if (!/\b(t|say|said|note)\(|\bkey: '/.test(line)) continue;
       for (const match of line.matchAll(
         /'((?:cmd|help|duration|privacy|progress|upload|link|error|page|announce|settings|language|delete|confirm)\.[A-Za-z_.*]+)'/g,
       ))

@@ -13,10 +13,6 @@ const YOUTUBE_HOSTS = new Set([
   'www.youtube-nocookie.com',
 ]);
 
-export const VIDEO_EXAMPLE = 'a video id like dQw4w9WgXcQ or a link like https://youtu.be/dQw4w9WgXcQ';
-export const PLAYLIST_EXAMPLE =
-  'a playlist picked from the list, its id (PL…), or a link like https://www.youtube.com/playlist?list=PL…';
-
 /** The scheme of a link typed with one other than https (`http`, `ftp`…), else undefined. */
 function insecureScheme(text: string): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
@@ -64,13 +60,15 @@ export function playlistIdFrom(input: string): string | undefined {
   return list && PLAYLIST_ID.test(list) ? list : undefined;
 }
 
-/** A member's link that is not https: one sentence saying so, with what works instead. */
-function refuseInsecure(input: string, example: string): void {
-  if (insecureScheme(clean(input)) !== undefined) {
-    throw new UserError(
-      `"${input.slice(0, 100)}" is not an https:// link, and I accept only those: give ${example}.`,
-    );
-  }
+/** What a member typed, as a sentence quotes it: its first 100 characters. */
+const quoted = (input: string) => input.slice(0, 100);
+
+/**
+ * A member's link that is not https: one sentence saying so, with an example of what works instead
+ * (`error.ref.insecureVideo` / `error.ref.insecurePlaylist`, in the member's language).
+ */
+function refuseInsecure(input: string, key: string): void {
+  if (insecureScheme(clean(input)) !== undefined) throw UserError.t(key, { input: quoted(input) });
 }
 
 /**
@@ -89,22 +87,18 @@ export function requireHttpsLinks(text: string, what: string): string {
   return text;
 }
 
+/** The video id in what a member typed, or a sentence (in their language) with an example that works. */
 export function requireVideoId(input: string): string {
-  refuseInsecure(input, VIDEO_EXAMPLE);
+  refuseInsecure(input, 'error.ref.insecureVideo');
   const id = videoIdFrom(input);
-  if (!id)
-    throw new UserError(
-      `I could not find a YouTube video in "${input.slice(0, 100)}". Give ${VIDEO_EXAMPLE}.`,
-    );
+  if (!id) throw UserError.t('error.ref.noVideo', { input: quoted(input) });
   return id;
 }
 
+/** The playlist id in what a member typed, or a sentence (in their language) with an example that works. */
 export function requirePlaylistId(input: string): string {
-  refuseInsecure(input, PLAYLIST_EXAMPLE);
+  refuseInsecure(input, 'error.ref.insecurePlaylist');
   const id = playlistIdFrom(input);
-  if (!id)
-    throw new UserError(
-      `I could not find a YouTube playlist in "${input.slice(0, 100)}". Give ${PLAYLIST_EXAMPLE}.`,
-    );
+  if (!id) throw UserError.t('error.ref.noPlaylist', { input: quoted(input) });
   return id;
 }

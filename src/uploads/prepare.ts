@@ -3,12 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { UserError } from '../errors.ts';
+import { formatBytes } from '../i18n/format.ts';
+import { t } from '../i18n/index.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import { allowedUrl, readHead } from './download.ts';
 import { buildMetadata, type UploadDefaults, type UploadInput } from './metadata.ts';
 import type { JobRecord, SourceFile } from './records.ts';
 import { SNIFF_BYTES, sniffImage, sniffVideo } from './sniff.ts';
-import { formatBytes } from './progress.ts';
 
 /** An attachment as Discord described it: nothing here is trusted until checked. */
 export interface AttachmentInput {
@@ -99,25 +100,40 @@ export async function prepareUpload(request: UploadRequest, deps: PrepareDeps): 
   };
 }
 
+/**
+ * A file over its size limit. The sizes are numbers, written the way the reader's language writes them
+ * when the sentence is drawn (`in`), not when it is thrown.
+ */
+class TooLarge extends UserError {
+  readonly size: number;
+  readonly limit: number;
+  constructor(key: string, size: number, limit: number) {
+    const values = { size: formatBytes('en', size), limit: formatBytes('en', limit) };
+    super(t('en', key, values), { text: { key, values } });
+    this.size = size;
+    this.limit = limit;
+  }
+  override in(locale: string | null | undefined): string {
+    const key = this.text?.key ?? '';
+    return t(locale, key, { size: formatBytes(locale, this.size), limit: formatBytes(locale, this.limit) });
+  }
+}
+
 async function checkFile(
   file: AttachmentInput,
   limit: number | undefined,
   deps: Pick<PrepareDeps, 'allowedHosts' | 'dispatcher'>,
   kind: 'video' | 'image',
 ): Promise<SourceFile> {
-  const what = kind === 'video' ? 'The file' : 'The thumbnail';
+  // Each check names what was checked: `upload.file.*` for the video, `upload.thumbnail.*` for the image.
+  const what = kind === 'video' ? 'upload.file' : 'upload.thumbnail';
   try {
     allowedUrl(file.url, deps.allowedHosts);
   } catch (error) {
-    throw new UserError(
-      `${what} is not a Discord attachment I can fetch: only Discord's own file servers are allowed.`,
-      { cause: error },
-    );
+    throw UserError.t(`${what}.notDiscord`, {}, { cause: error });
   }
-  if (!Number.isSafeInteger(file.size) || file.size <= 0) throw new UserError(`${what} is empty.`);
-  if (limit !== undefined && file.size > limit) {
-    throw new UserError(`${what} is ${formatBytes(file.size)}, over the limit of ${formatBytes(limit)}.`);
-  }
+  if (!Number.isSafeInteger(file.size) || file.size <= 0) throw UserError.t(`${what}.empty`);
+  if (limit !== undefined && file.size > limit) throw new TooLarge(`${what}.tooLarge`, file.size, limit);
   const head = await readHead({
     url: file.url,
     n: Math.min(SNIFF_BYTES, file.size),
@@ -126,17 +142,13 @@ async function checkFile(
     signal: AbortSignal.timeout(20_000),
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
   }).catch((error: unknown) => {
-    throw new UserError(`${what} could not be read from Discord; it may have expired. Send it again.`, {
-      cause: error,
-    });
+    throw UserError.t(`${what}.unreadable`, {}, { cause: error });
   });
   const sniffed = kind === 'video' ? sniffVideo(head) : sniffImage(head);
   if (!sniffed) {
-    throw new UserError(
-      kind === 'video'
-        ? `\`${file.filename}\` is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).`
-        : 'The thumbnail must be a JPEG, PNG, GIF or BMP image.',
-    );
+    throw kind === 'video'
+      ? UserError.t('upload.file.notVideo', { name: `\`${file.filename.replace(/`/g, "'")}\`` })
+      : UserError.t('upload.thumbnail.notImage');
   }
   return { url: file.url, filename: file.filename, size: file.size, mime: sniffed.mime };
 }
