@@ -194,8 +194,6 @@ const unlinkTarget = (guildId: string, userId: string): UnlinkTarget => ({
   again: '/server unlink',
   owner: serverOwner(guildId),
   candidates: [userId],
-  none: 'The server has no linked YouTube channel.',
-  unlinked: (title) => `Unlinked **${title}** from the server`,
 });
 
 async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettings): Promise<EmbedBuilder> {

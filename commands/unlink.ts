@@ -8,8 +8,6 @@ const target = (userId: string, guildId: string | null): UnlinkTarget => ({
   again: '/unlink',
   owner: userId,
   candidates: guildId ? [serverOwner(guildId)] : [],
-  none: 'You have no linked YouTube channel, so there was nothing to unlink.',
-  unlinked: (title) => `Unlinked **${title}**`,
 });
 
 export default {

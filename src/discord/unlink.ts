@@ -9,8 +9,8 @@ import {
   type Interaction,
 } from 'discord.js';
 import type { Context } from '../context.ts';
+import { languageOf, t, type Values } from '../i18n/index.ts';
 import { confirmRow, parseConfirm } from './confirm.ts';
-import { PERMISSIONS_URL } from './link-messages.ts';
 
 const GUILD_PREFIX = 'guild:';
 
@@ -27,42 +27,56 @@ export interface UnlinkTarget {
    * /unlink, the admin's own link for /server unlink.
    */
   readonly candidates: readonly string[];
-  readonly none: string;
-  /** "Unlinked **X** from the server" etc. */
-  readonly unlinked: (title: string) => string;
 }
 
-const EXPIRED = (again: string) => `These buttons expired — nothing was unlinked. Run ${again} again.`;
+/** The text `key` for the member who pressed or ran the command, in their language (interaction.locale). */
+const say = (interaction: Interaction, key: string, values: Values = {}) =>
+  t(interaction.locale, key, values);
+
+/** "Nothing linked": the member's own link (/unlink) or the server's (/server unlink). */
+const none = (target: UnlinkTarget, interaction: Interaction) =>
+  say(interaction, target.command === 'server' ? 'link.unlink.serverNone' : 'link.unlink.none');
 
 /** How a linked owner is named to the member reading the warning. */
 function describe(owner: string, interaction: Interaction): string {
   if (owner.startsWith(GUILD_PREFIX)) {
     const guildId = owner.slice(GUILD_PREFIX.length);
-    if (guildId === interaction.guildId) return "this server's channel (`/server link`)";
+    if (guildId === interaction.guildId) return say(interaction, 'link.unlink.thisServer');
     const name = interaction.client.guilds.cache.get(guildId)?.name;
-    return `the server channel of ${name ? `**${escapeMarkdown(name)}**` : `another server (${guildId})`}`;
+    return name
+      ? say(interaction, 'link.unlink.namedServer', { server: escapeMarkdown(name) })
+      : say(interaction, 'link.unlink.otherServer', { server: guildId });
   }
   return owner === interaction.user.id
-    ? 'your own channel (`/link`)'
-    : `<@${owner}>'s own channel (\`/link\`)`;
+    ? say(interaction, 'link.unlink.yourOwn')
+    : say(interaction, 'link.unlink.memberOwn', { member: `<@${owner}>` });
 }
 
-const list = (items: string[]) =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
+/** "a, b and c" as the member's language joins a list (English without the serial comma, as always). */
+function list(interaction: Interaction, items: string[]): string {
+  const language = languageOf(interaction.locale);
+  return new Intl.ListFormat(language === 'en' ? 'en-GB' : language, { type: 'conjunction' }).format(items);
+}
 
 function outcome(
   target: UnlinkTarget,
   interaction: Interaction,
   result: { channel: { title: string }; revoked: boolean; ended: string[] },
 ): string {
-  const title = escapeMarkdown(result.channel.title);
+  const server = target.command === 'server';
+  const channel = escapeMarkdown(result.channel.title);
   const also =
     result.ended.length === 0
       ? ''
-      : ` The same Google account was also linked as ${list(result.ended.map((o) => describe(o, interaction)))}: that link ended too.`;
-  return result.revoked
-    ? `${target.unlinked(title)}. Google confirmed the bot's access is revoked.${also}`
-    : `${target.unlinked(title)} here, but Google did not confirm the revocation: remove the bot's access at ${PERMISSIONS_URL}.${also}`;
+      : say(interaction, 'link.unlink.alsoEnded', {
+          links: list(
+            interaction,
+            result.ended.map((o) => describe(o, interaction)),
+          ),
+        });
+  const revoked = server ? 'link.unlink.serverRevoked' : 'link.unlink.revoked';
+  const unconfirmed = server ? 'link.unlink.serverUnconfirmed' : 'link.unlink.unconfirmed';
+  return `${say(interaction, result.revoked ? revoked : unconfirmed, { channel })}${also}`;
 }
 
 /** Runs the command (already deferred privately): unlinks at once, or warns first when another link would end. */
@@ -73,31 +87,35 @@ export async function startUnlink(
 ): Promise<void> {
   const linked = await ctx.oauth.linked(target.owner);
   if (linked === undefined) {
-    await interaction.editReply({ content: target.none });
+    await interaction.editReply({ content: none(target, interaction) });
     return;
   }
   const others = await ctx.oauth.sharing(target.owner, target.candidates);
   if (others.length === 0) {
     const result = await ctx.oauth.unlink(target.owner);
     await interaction.editReply({
-      content: result ? outcome(target, interaction, result) : target.none,
+      content: result ? outcome(target, interaction, result) : none(target, interaction),
       allowedMentions: { parse: [] },
     });
     return;
   }
   await interaction.editReply({
-    content:
-      `**${escapeMarkdown(linked.channel.title)}** is also linked as ${list(others.map((o) => describe(o, interaction)))}. ` +
-      'Google revokes the whole sign-in, so unlinking it here ends that link too; it would have to be linked again. ' +
-      'Unlink both? The buttons work for 60 seconds and only for you.',
+    content: say(interaction, 'link.unlink.warning', {
+      channel: escapeMarkdown(linked.channel.title),
+      links: list(
+        interaction,
+        others.map((o) => describe(o, interaction)),
+      ),
+    }),
     components: [
       confirmRow({
         command: target.command,
         action: 'unlink',
         subject: linked.channel.id,
         requester: interaction.user.id,
-        label: others.length === 1 ? 'Unlink both' : 'Unlink all',
+        label: say(interaction, others.length === 1 ? 'link.unlink.bothButton' : 'link.unlink.allButton'),
         now: interaction.createdTimestamp,
+        locale: interaction.locale,
       }),
     ],
     allowedMentions: { parse: [] },
@@ -120,30 +138,31 @@ export async function answerUnlinkPress(
   target: UnlinkTarget,
 ): Promise<void> {
   const press = parseConfirm(args, interaction.createdTimestamp);
+  const expired = () => say(interaction, 'link.unlink.expired', { command: target.again });
   if (press?.action !== 'unlink') {
-    await interaction.update({ content: EXPIRED(target.again), components: [] });
+    await interaction.update({ content: expired(), components: [] });
     return;
   }
   if (interaction.user.id !== press.requester) {
     await interaction.reply({
-      content: `Only the member who ran ${target.again} can answer this. Nothing was unlinked.`,
+      content: say(interaction, 'link.unlink.notYours', { command: target.again }),
       flags: MessageFlags.Ephemeral,
     });
     return;
   }
   if (press.expired) {
-    await interaction.update({ content: EXPIRED(target.again), components: [] });
+    await interaction.update({ content: expired(), components: [] });
     return;
   }
   if (!press.confirmed) {
-    await interaction.update({ content: 'Nothing was unlinked.', components: [] });
+    await interaction.update({ content: say(interaction, 'link.unlink.cancelled'), components: [] });
     return;
   }
   await interaction.deferUpdate();
   const linked = await ctx.oauth.linked(target.owner);
   if (linked?.channel.id !== press.subject) {
     await interaction.editReply({
-      content: `The link changed since the warning, so nothing was unlinked. Run ${target.again} again.`,
+      content: say(interaction, 'link.unlink.changed', { command: target.again }),
       components: [],
     });
     return;
@@ -151,7 +170,7 @@ export async function answerUnlinkPress(
   const others = await ctx.oauth.sharing(target.owner, target.candidates);
   const result = await ctx.oauth.unlink(target.owner, others);
   await interaction.editReply({
-    content: result ? outcome(target, interaction, result) : target.none,
+    content: result ? outcome(target, interaction, result) : none(target, interaction),
     components: [],
     allowedMentions: { parse: [] },
   });

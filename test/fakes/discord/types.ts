@@ -269,6 +269,8 @@ export interface ButtonOptions {
   values?: string[] | undefined;
   /** The member's upload limit in bytes (`attachment_size_limit`; default 10 MiB). */
   attachmentSizeLimit?: number | undefined;
+  /** The presser's Discord language (`locale`, on every interaction; default en-US). */
+  locale?: string | undefined;
 }
 
 export interface ModalSubmitOptions {
