@@ -60,6 +60,8 @@ export interface Classified {
   kind: ErrorKind;
   /** What the member sees. */
   message: string;
+  /** The sentence's key and values, when it has one: to draw it again later in another language. */
+  text?: { key: string; values: Values } | undefined;
   /** Set for unexpected errors: shown to the member and logged, to find the log line. */
   referenceId?: string;
   /** Safe, structured detail for the log (codes and reasons, never tokens). */
@@ -173,19 +175,28 @@ export function storeErrorIn(error: unknown): StoreError | undefined {
   return undefined;
 }
 
+/** A classified sentence: in the language of `locale`, and by key for drawing it again in another. */
+const said = (locale: string | null | undefined, key: string, values: Values = {}) => ({
+  message: t(locale, key, values),
+  text: { key, values },
+});
+
 /**
  * Turns any thrown value into what the member sees (in the language of `locale`, a Discord locale;
  * English without one) and what the log records.
  */
 export function classifyError(error: unknown, locale?: string | null): Classified {
-  if (error instanceof UserError) return { kind: 'user', message: error.in(locale), detail: {} };
+  if (error instanceof UserError) {
+    const text = error.text ? { text: error.text } : {};
+    return { kind: 'user', message: error.in(locale), ...text, detail: {} };
+  }
   const storeError = storeErrorIn(error);
   if (storeError) {
     // Not "nothing was changed": a YouTube call may have gone through before the store failed.
     const referenceId = newReferenceId();
     return {
       kind: 'store',
-      message: t(locale, 'error.store', { ref: referenceId }),
+      ...said(locale, 'error.store', { ref: referenceId }),
       referenceId,
       detail: { storeOperation: storeError.operation, storeCollection: storeError.collection },
     };
@@ -198,26 +209,26 @@ export function classifyError(error: unknown, locale?: string | null): Classifie
   if (reason === 'invalid_grant') {
     return {
       kind: 'auth_revoked',
-      message: t(locale, 'error.invalidGrant'),
+      ...said(locale, 'error.invalidGrant'),
       detail: { reason },
     };
   }
   const known = reason === undefined ? undefined : GOOGLE_REASONS[reason];
-  if (known) return { kind: known.kind, message: t(locale, known.key), detail: { reason } };
+  if (known) return { kind: known.kind, ...said(locale, known.key), detail: { reason } };
 
   if (name === 'DiscordAPIError' || name.startsWith('DiscordAPIError')) {
     const discordCode = typeof code === 'number' ? code : undefined;
     if (discordCode === 50013) {
       return {
         kind: 'permission',
-        message: t(locale, 'error.discordPermission'),
+        ...said(locale, 'error.discordPermission'),
         detail: { discordCode },
       };
     }
     if (discordCode === 50007) {
       return {
         kind: 'discord',
-        message: t(locale, 'error.discordDm'),
+        ...said(locale, 'error.discordDm'),
         detail: { discordCode },
       };
     }
@@ -225,14 +236,14 @@ export function classifyError(error: unknown, locale?: string | null): Classifie
   if (typeof code === 'string' && NETWORK_CODES.has(code)) {
     return {
       kind: 'network',
-      message: t(locale, 'error.network'),
+      ...said(locale, 'error.network'),
       detail: { errorCode: code },
     };
   }
   const referenceId = newReferenceId();
   return {
     kind: 'internal',
-    message: t(locale, 'error.internal', { ref: referenceId }),
+    ...said(locale, 'error.internal', { ref: referenceId }),
     referenceId,
     detail: {
       errorName: name,

@@ -6,12 +6,13 @@
 // announcement check and the final message can be repeated without a second effect).
 import type { Readable } from 'node:stream';
 import type { OAuth2Client } from 'google-auth-library';
-import { classifyError, storeErrorIn } from '../errors.ts';
-import { discard, UploadError } from '../google/resumable.ts';
+import { storeErrorIn } from '../errors.ts';
+import { discard } from '../google/resumable.ts';
 import { youtubeClient } from '../google/youtube.ts';
 import { openSource } from './download.ts';
 import { createDisplay, jobView } from './display.ts';
 import { jobCare, StoreWaitInterrupted } from './patience.ts';
+import { errorNote, note, noteText, type Note } from './notes.ts';
 import { followProcessing } from './processing.ts';
 import type { JobRecord, StepName, StepRecord, StepResult } from './records.ts';
 import type { UploadDeps } from './types.ts';
@@ -29,22 +30,22 @@ export function planSteps(job: JobRecord): StepRecord[] {
 /** What follows a processed video: a moderator's review, or the announcement check. */
 const handoff = (job: JobRecord): StepName => (job.review ? 'review' : 'announce');
 
-/** Sentences about the upload itself: a review to wait for, or a privacy YouTube forced. */
+/** Notes about the upload itself: a review to wait for, or a privacy YouTube forced. */
 export function uploadNotes(
   job: JobRecord,
   privacy: string | undefined,
   publishAt: string | undefined,
-): string[] {
-  if (job.review) {
-    return ['It stays private until a moderator approves it; you will get a DM with the decision.'];
-  }
+): Note[] {
+  if (job.review) return [note('progress.note.review')];
   if (
     privacy === 'private' &&
     (job.requestedPrivacy !== 'private' || (job.metadata.status.publishAt && !publishAt))
   ) {
+    const asked = job.metadata.status.publishAt;
     return [
-      `⚠️ YouTube made this video private although you asked for ${job.metadata.status.publishAt ? `it to go public at ${job.metadata.status.publishAt}` : job.requestedPrivacy}: ` +
-        "videos uploaded through an API project that YouTube has not audited yet stay private. Change it in YouTube Studio, or ask the bot's admin to complete YouTube's API audit.",
+      asked
+        ? note('progress.note.madePrivateScheduled', { when: asked })
+        : note('progress.note.madePrivate', {}, { privacy: note(`privacy.${job.requestedPrivacy}`) }),
     ];
   }
   return [];
@@ -122,7 +123,8 @@ export async function runSteps(
       const all = [...notes(), ...(processed?.note ? [processed.note] : [])];
       // The status first: the progress sink tells a final update (the result) by it.
       job.status = failed ? 'failed' : 'done';
-      job.outcome = failed ? processed.note : (processed?.note ?? `Uploaded: ${videoUrl}`);
+      // The record's last sentence, in English (the notes are drawn in the member's language).
+      job.outcome = processed?.note ? noteText('en', processed.note) : `Uploaded: ${videoUrl}`;
       await show(
         failed
           ? jobView(job, 'failed', { notes: all })
@@ -188,10 +190,10 @@ async function addToPlaylist(job: JobRecord, deps: UploadDeps, again: boolean): 
         { rootUrl: deps.rootUrl },
       );
     });
-    return { note: 'Added to your playlist.' };
+    return { note: note('progress.note.playlistAdded') };
   } catch (error) {
     if (storeErrorIn(error)) throw error; // waited for, then tried again (the playlist is checked first)
-    return { note: `The video is up, but adding it to the playlist failed: ${classifyError(error).message}` };
+    return { note: failedNote('progress.note.playlistFailed', error, job, deps) };
   } finally {
     deps.onPlaylistChanged?.(job.account);
   }
@@ -217,12 +219,19 @@ async function setThumbnail(job: JobRecord, deps: UploadDeps): Promise<StepResul
         { rootUrl: deps.rootUrl },
       );
     });
-    return { note: 'Custom thumbnail set.' };
+    return { note: note('progress.note.thumbnailSet') };
   } catch (error) {
     // Refused before it was read (quota, say): close the download instead of holding its socket.
     if (body) discard(body);
     if (storeErrorIn(error)) throw error; // waited for, then set again
-    const reason = error instanceof UploadError ? error.message : classifyError(error).message;
-    return { note: `The video is up, but the thumbnail was not set: ${reason}` };
+    return { note: failedNote('progress.note.thumbnailFailed', error, job, deps) };
   }
+}
+
+/** A step that failed after the video went up: the note with the reason, and the reason in the log. */
+function failedNote(key: string, error: unknown, job: JobRecord, deps: UploadDeps): Note {
+  const { note: reason, referenceId } = errorNote(error);
+  // The reference id the member reads is the one in the log.
+  deps.logger.warn({ jobId: job.id, step: key, referenceId, err: error }, 'a step after the upload failed');
+  return note(key, {}, { reason });
 }

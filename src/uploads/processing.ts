@@ -6,6 +6,7 @@ import { youtubeClient } from '../google/youtube.ts';
 import type { Logger } from '../logger.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import type { JobRecord, StepResult } from './records.ts';
+import { errorNote, note } from './notes.ts';
 
 export interface FollowDeps {
   readonly oauth: OAuthService;
@@ -30,7 +31,7 @@ export async function followProcessing(
       // Whatever kept failing, stop asking (each check costs quota).
       return {
         outcome: 'done',
-        note: 'YouTube is still processing the video; it will appear when it is done.',
+        note: note('progress.note.stillProcessing'),
       };
     }
     let video;
@@ -44,7 +45,7 @@ export async function followProcessing(
       });
     } catch (error) {
       if (error instanceof UserError) {
-        return { outcome: 'done', privacy: 'unknown', note: error.message };
+        return { outcome: 'done', privacy: 'unknown', note: errorNote(error).note };
       }
       deps.logger.warn({ jobId: job.id, err: error }, 'processing check failed; trying again');
       continue;
@@ -52,7 +53,7 @@ export async function followProcessing(
     if (!video) {
       return {
         outcome: 'failed',
-        note: 'The video disappeared from YouTube while it was processing (it may have been deleted).',
+        note: note('progress.note.disappeared'),
       };
     }
     const processing = video.processingDetails?.processingStatus;
@@ -60,15 +61,12 @@ export async function followProcessing(
     const privacy = video.status?.privacyStatus ?? undefined;
     if (upload === 'rejected' || processing === 'terminated') {
       const reason = video.status?.rejectionReason ?? 'unknown';
-      return { outcome: 'failed', note: `YouTube rejected the video (reason: ${reason}).` };
+      return { outcome: 'failed', note: note('progress.note.rejected', { reason }) };
     }
     if (upload === 'failed' || processing === 'failed') {
       const reason =
         video.status?.failureReason ?? video.processingDetails?.processingFailureReason ?? 'unknown';
-      return {
-        outcome: 'failed',
-        note: `YouTube could not process the video (reason: ${reason}). Check the file plays, then upload it again.`,
-      };
+      return { outcome: 'failed', note: note('progress.note.processingFailed', { reason }) };
     }
     if (upload === 'processed' || processing === 'succeeded') return { outcome: 'done', privacy };
   }

@@ -2,6 +2,7 @@
 // throttle so the message is edited at most every 2 seconds (phase changes go out at once).
 import { formatBytes as formatBytesIn, formatDuration, formatSpeed } from '../i18n/format.ts';
 import { t, type Values } from '../i18n/index.ts';
+import { noteText, type Note } from './notes.ts';
 
 export type Phase =
   | 'queued'
@@ -30,8 +31,8 @@ export interface ProgressView {
   readonly retry?: { attempt: number; tries: number; inMs: number } | undefined;
   readonly videoUrl?: string | undefined;
   readonly privacy?: string | undefined;
-  /** Plain sentences appended under the main line (notes, warnings, the failure reason). */
-  readonly notes?: readonly string[] | undefined;
+  /** Sentences appended under the main line (notes, warnings, the failure reason), in the member's language. */
+  readonly notes?: readonly Note[] | undefined;
   /** The member's Discord locale: the message is in their language. */
   readonly locale?: string | null | undefined;
 }
@@ -119,7 +120,7 @@ export function renderProgress(view: ProgressView): string {
       lines.push(say('progress.cancelled', { name }));
       break;
   }
-  for (const note of view.notes ?? []) lines.push(note);
+  for (const note of view.notes ?? []) lines.push(noteText(locale, note));
   return lines.join('\n').slice(0, 2000);
 }
 

@@ -4,6 +4,7 @@ import type { Store } from '../store/index.ts';
 import { seal, unseal, type Keyring } from '../store/seal.ts';
 import type { VideoMetadata } from '../google/resumable.ts';
 import type { Privacy } from './metadata.ts';
+import type { Note } from './notes.ts';
 
 /** 'awaiting': a browser upload whose page has not sent a file yet (no slot, no session). */
 export type JobStatus = 'awaiting' | 'queued' | 'running' | 'processing' | 'done' | 'failed' | 'cancelled';
@@ -47,8 +48,8 @@ export interface StepRecord {
 }
 
 export interface StepResult {
-  /** A sentence for the member's final message. */
-  note?: string | undefined;
+  /** A sentence for the member's final message (by key: drawn in their language). */
+  note?: Note | undefined;
   /** For 'processing': how YouTube's processing ended. */
   outcome?: 'done' | 'failed' | undefined;
   /** For 'processing': the privacy YouTube reports. */
@@ -90,7 +91,7 @@ export interface JobRecord {
   /** The steps after the bytes are in, recorded (all at once) with the video id. */
   steps?: StepRecord[] | undefined;
   /** Sentences about the upload itself for the final message (a privacy YouTube forced, a cancel that came too late). */
-  notes?: string[] | undefined;
+  notes?: Note[] | undefined;
   /** The last sentence shown when the job ended. */
   outcome: string | undefined;
   /** The process running the job, until when (src/uploads/leases.ts); none while nobody holds it. */

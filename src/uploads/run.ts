@@ -12,6 +12,7 @@ import { createDisplay, jobView } from './display.ts';
 import { jobCare, type JobCare } from './patience.ts';
 import { SpeedMeter, type Phase } from './progress.ts';
 import type { JobRecord } from './records.ts';
+import { note, type Note } from './notes.ts';
 import type { UploadDeps } from './types.ts';
 import { metrics } from '../metrics.ts';
 
@@ -36,17 +37,15 @@ export function running(job: JobRecord, shutdown: AbortSignal): Running {
   return { job, controller: new AbortController(), shutdown, abortedFor: undefined, settled, settle };
 }
 
-export const TOO_LATE_NOTE =
-  'Cancel came too late: YouTube already had the whole file, so the video exists. Delete it if you do not want it.';
-const UNCONFIRMED_NOTE =
-  'YouTube could not be asked whether it already had the whole file: if the video appears on your channel, delete it with /delete.';
+export const TOO_LATE_NOTE = note('progress.note.cancelTooLate');
+const UNCONFIRMED_NOTE = note('progress.note.cancelUnconfirmed');
 
 /** Records that the bytes are in: the video id, notes, and the steps still to run (one save, ridden out). */
 export async function recordBytesIn(
   job: JobRecord,
   video: youtube_v3.Schema$Video,
   care: JobCare,
-  extraNotes: string[] = [],
+  extraNotes: Note[] = [],
 ): Promise<void> {
   const videoId = video.id;
   if (!videoId) throw new UploadError('server', 'YouTube finished the upload but returned no video id.');
@@ -112,7 +111,7 @@ export async function endWithout(
   care: JobCare,
   status: 'failed' | 'cancelled',
   outcome: string,
-  notes: string[],
+  notes: Note[],
   referenceId?: string,
 ): Promise<void> {
   const neverAsked = !job.sessionRequested && job.session === undefined && job.videoId === undefined;
@@ -280,12 +279,18 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     // Before a cancel is reported, the session says whether YouTube made the video anyway.
     if (entry.abortedFor === 'cancel') return await settleCancel(job, deps, care);
     const classified =
-      error instanceof UploadError ? { message: error.message, kind: error.kind } : classifyError(error);
+      error instanceof UploadError
+        ? { message: error.message, kind: error.kind, text: undefined }
+        : classifyError(error);
     logger.warn({ jobId: job.id, owner: job.owner, kind: classified.kind, err: error }, 'upload failed');
     metrics.uploadFailed(classified.kind);
     const reference =
       'referenceId' in classified && classified.referenceId ? classified.referenceId : undefined;
-    await endWithout(job, deps, care, 'failed', classified.message, [classified.message], reference);
+    // The member reads the reason in their language when it has a key; the record keeps it in English.
+    const reason: Note = classified.text
+      ? note(classified.text.key, classified.text.values)
+      : classified.message;
+    await endWithout(job, deps, care, 'failed', classified.message, [reason], reference);
     return false;
   } finally {
     entry.settle(job.status === 'processing' ? job.videoId : undefined);
