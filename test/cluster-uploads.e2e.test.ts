@@ -227,12 +227,17 @@ test('SIGKILL the process running an upload: the other takes it over from the by
   assert.ok(kept > 0 && kept < data.length, `YouTube kept ${kept} bytes`);
   google.upload.throttleBytesPerSec = 4 * MiB;
 
-  await other.process.waitForLog(
+  const resumed = await other.process.waitForLog(
     (e) => e['msg'] === 'resuming upload' && e['owner'] === BOB.id && e['takenOver'] === true,
     'the other process to take the upload over',
     60_000,
   );
   assert.ok(Date.now() - killedAt < 60_000, 'taken over within 60 s');
+  // Not by waiting out the 30 s lease: PostgreSQL freed the killed process's presence lock at once.
+  assert.ok(
+    Number(resumed['leaseLeftMs']) > 0,
+    `taken over before the dead process's lease ran out (${String(resumed['leaseLeftMs'])} ms left)`,
+  );
   assert.equal(
     await metric(other, 'tubebridge_leases_taken_over_total'),
     takenBefore + 1,

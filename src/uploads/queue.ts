@@ -174,6 +174,8 @@ export function localQueue(deps: UploadDeps) {
         status: job.status,
         received: job.received,
         takenOver: previous !== undefined,
+        // Above 0: taken before the lease ran out, because its owner's presence lock was free (it died).
+        ...(previous ? { leaseLeftMs: Math.max(0, previous.until - Date.now()) } : {}),
       },
       'resuming upload',
     );
