@@ -13,7 +13,7 @@ import { openSource } from './download.ts';
 import { createDisplay, jobView } from './display.ts';
 import { jobCare, StoreWaitInterrupted } from './patience.ts';
 import { followProcessing } from './processing.ts';
-import type { JobRecord, StepName, StepRecord, StepResult } from './records.ts';
+import { LeaseLost, type JobRecord, type StepName, type StepRecord, type StepResult } from './records.ts';
 import type { UploadDeps } from './types.ts';
 import { metrics } from '../metrics.ts';
 
@@ -60,7 +60,7 @@ export async function runSteps(
   job: JobRecord,
   deps: UploadDeps,
   signal: AbortSignal,
-): Promise<'done' | 'paused'> {
+): Promise<'done' | 'paused' | 'lost'> {
   const { jobs, logger, tuning } = deps;
   const care = jobCare(
     job,
@@ -161,6 +161,8 @@ export async function runSteps(
     }
   } catch (error) {
     if (error instanceof StoreWaitInterrupted) return 'paused';
+    // Another process holds the job now: the step whose 'running' it could not record is not run here.
+    if (error instanceof LeaseLost) return 'lost';
     throw error;
   }
   return 'done';

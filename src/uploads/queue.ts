@@ -155,6 +155,10 @@ export function localQueue(deps: UploadDeps) {
     track(
       runSteps(job, deps, controller.signal)
         .then(async (outcome) => {
+          if (outcome === 'lost') {
+            entry.lost = true;
+            logger.warn({ jobId: job.id }, 'upload lease lost; another process continues its steps');
+          }
           if (outcome !== 'paused' || entry.lost) return;
           logger.info({ jobId: job.id }, 'after-upload steps paused; they resume on the next start');
           await handBack(job);
