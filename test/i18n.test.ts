@@ -176,6 +176,7 @@ const LONGEST: Record<string, string> = {
   by: '1'.repeat(20), // the moderator who decided a review (a user id)
   member: '<@' + '1'.repeat(20) + '>', // the uploader, mentioned in the public notice
   reason: 'x'.repeat(500), // a rejection's reason (the form takes 500 characters)
+  username: 'x'.repeat(32), // a Discord username (2–32 characters), on the link pages
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {
