@@ -128,7 +128,8 @@ export default {
       if (!reviewId || !interaction.guildId) return;
       requireModerator(interaction, await ctx.settings.get(interaction.guildId));
       if (decision === 'reject' || decision === 'when') {
-        await interaction.showModal((decision === 'reject' ? reviewReasonModal : reviewTimeModal)(reviewId));
+        const modal = decision === 'reject' ? reviewReasonModal : reviewTimeModal;
+        await interaction.showModal(modal(reviewId, interaction.locale));
         return;
       }
       await interaction.deferUpdate();

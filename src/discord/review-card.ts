@@ -137,14 +137,14 @@ export function reviewButtons(id: string, missedSchedule = false, locale?: strin
   );
 }
 
-/** Asks the moderator for a new schedule, after the requested one passed. */
-export function reviewTimeModal(id: string): ModalBuilder {
+/** Asks the moderator for a new schedule, after the requested one passed; in the moderator's language (`locale`). */
+export function reviewTimeModal(id: string, locale?: string | null): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId('upload', 'when', id))
-    .setTitle('Publish at a new time')
+    .setTitle(t(locale, 'review.modal.timeTitle'))
     .addLabelComponents(
       new LabelBuilder()
-        .setLabel('When? e.g. 2026-12-24T18:00Z (UTC)')
+        .setLabel(t(locale, 'review.modal.timeLabel'))
         .setTextInputComponent(
           new TextInputBuilder()
             .setCustomId('publish_at')
@@ -155,14 +155,14 @@ export function reviewTimeModal(id: string): ModalBuilder {
     );
 }
 
-/** Asks the moderator why, before a rejection (the member is told). */
-export function reviewReasonModal(id: string): ModalBuilder {
+/** Asks the moderator why, before a rejection (the member is told); in the moderator's language (`locale`). */
+export function reviewReasonModal(id: string, locale?: string | null): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId('upload', 'reason', id))
-    .setTitle('Reject this upload')
+    .setTitle(t(locale, 'review.modal.reasonTitle'))
     .addLabelComponents(
       new LabelBuilder()
-        .setLabel('Why? The member will read this.')
+        .setLabel(t(locale, 'review.modal.reasonLabel'))
         .setTextInputComponent(
           new TextInputBuilder()
             .setCustomId('reason')
@@ -228,7 +228,10 @@ export function discordReviewSurface(
           logger.warn({ reviewId: review.id, err: error }, 'could not update the review card'),
         );
     },
-    async tellUploader(review, text) {
+    // The uploader reads it in their own language when the review knows it, else in the server's.
+    async tellUploader(review, note) {
+      const locale = review.uploaderLocale ?? (await localeFor(review.guildId));
+      const text = t(locale, note.key, note.values);
       try {
         const dm = (await client.rest.post(Routes.userChannels(), {
           body: { recipient_id: review.uploaderId },

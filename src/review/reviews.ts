@@ -24,6 +24,7 @@ import type { OAuthService } from '../google/oauth.ts';
 import { classifyError, googleReason, UserError } from '../errors.ts';
 import { applyDecision, playlistTitle } from './apply.ts';
 import { parsePublishAt, type Privacy } from '../uploads/metadata.ts';
+import type { Values } from '../i18n/index.ts';
 
 export interface ReviewRecord {
   readonly id: string;
@@ -31,6 +32,8 @@ export interface ReviewRecord {
   /** The grant owner of the server's channel. */
   readonly account: string;
   readonly uploaderId: string;
+  /** The uploader's Discord locale when they uploaded: what the bot tells them is in their language. */
+  readonly uploaderLocale?: string | undefined;
   readonly videoId: string;
   readonly title: string;
   /** What the member asked; becomes 'public' when a moderator publishes a missed schedule at once. */
@@ -69,6 +72,12 @@ export type Decision =
   | { kind: 'already'; review: ReviewRecord }
   | { kind: 'unknown' };
 
+/** What the uploader is told: a text's key and its values (the service knows no languages). */
+export interface UploaderNote {
+  readonly key: string;
+  readonly values: Values;
+}
+
 /** What the Discord side does with reviews: post the card, update it, tell the uploader. */
 export interface ReviewSurface {
   postCard(
@@ -76,7 +85,8 @@ export interface ReviewSurface {
     channelId: string,
   ): Promise<{ channelId: string; messageId: string } | undefined>;
   updateCard(review: ReviewRecord): Promise<void>;
-  tellUploader(review: ReviewRecord, text: string): Promise<void>;
+  /** A note to the uploader: a text of src/i18n/locales, rendered in the uploader's language by the surface. */
+  tellUploader(review: ReviewRecord, note: UploaderNote): Promise<void>;
 }
 
 /** A decision being applied: by whom, since when. Past the lease, its process is taken to be gone. */
@@ -198,12 +208,15 @@ export function createReviews(deps: {
   /** After a recorded decision: the card shows it, the uploader hears it, an approved video is announced. */
   async function followUp(review: ReviewRecord): Promise<void> {
     await deps.surface.updateCard(review);
-    const link = `https://youtu.be/${review.videoId}`;
+    const url = `https://youtu.be/${review.videoId}`;
+    const { title, reason } = review;
     await deps.surface.tellUploader(
       review,
       review.status === 'approved'
-        ? `✅ Your upload **${review.title}** to the server's channel was approved: ${link}`
-        : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${review.reason ? ` Reason: ${review.reason}` : ''}`,
+        ? { key: 'review.dm.approved', values: { title, url } }
+        : reason
+          ? { key: 'review.dm.rejectedBecause', values: { title, reason } }
+          : { key: 'review.dm.rejected', values: { title } },
     );
     if (review.status === 'approved' && deps.onApproved)
       await deps
@@ -242,12 +255,10 @@ export function createReviews(deps: {
         { reviewId: review.id, guildId: review.guildId, channelId, videoId: review.videoId },
         'review card could not be posted: the upload stays private and no review is open',
       );
-      await deps.surface.tellUploader(
-        review,
-        `Your upload **${review.title}** to the server's channel could not be put up for review: ` +
-          "I cannot post in the server's review channel. The video stays private on the server's channel — " +
-          'ask a moderator to check the review channel in /server settings.',
-      );
+      await deps.surface.tellUploader(review, {
+        key: 'review.dm.notPosted',
+        values: { title: review.title },
+      });
     },
 
     get: (id: string) => records.get(id),
