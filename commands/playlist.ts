@@ -1,9 +1,7 @@
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
-  escapeMarkdown,
   MessageFlags,
-  type APIEmbed,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
 } from 'discord.js';
@@ -12,18 +10,11 @@ import type { Context } from '../src/context.ts';
 import { respondPlaylists } from '../src/discord/autocomplete.ts';
 import { ACCOUNT_OPTION, accountMarker, ownerFromMarker, resolveAccount } from '../src/discord/account.ts';
 import { confirmRow, parseConfirm } from '../src/discord/confirm.ts';
-import { pageRow, parsePage } from '../src/discord/paging.ts';
+import { parsePage } from '../src/discord/paging.ts';
+import { listView, plain, privacyName, showView, videos } from '../src/discord/playlist-views.ts';
 import { UserError } from '../src/errors.ts';
 import { t } from '../src/i18n/index.ts';
-import {
-  createPlaylists,
-  PAGE_SIZE,
-  playlistUrl,
-  videoUrl,
-  type Page,
-  type PlaylistInfo,
-  type PlaylistPage,
-} from '../src/google/playlists.ts';
+import { createPlaylists, playlistUrl } from '../src/google/playlists.ts';
 import { requirePlaylistId, requireVideoId } from '../src/google/refs.ts';
 import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 
@@ -66,13 +57,6 @@ const description = {
 
 const service = (ctx: Context) =>
   createPlaylists({ oauth: ctx.oauth, catalog: ctx.catalog, rootUrl: ctx.config.youtubeApiUrl });
-/** A title as the texts show it in bold (`**{{title}}**`): its Markdown escaped. */
-const plain = (text: string) => escapeMarkdown(text);
-const link = (text: string, url: string) => `[${escapeMarkdown(text).replace(/[[\]]/g, '\\$&')}](${url})`;
-type Locale = string | null | undefined;
-const videos = (locale: Locale, n: number) => t(locale, 'playlist.videos', { count: n });
-const privacyName = (locale: Locale, privacy: string) =>
-  t(locale, `privacy.${(PRIVACIES as readonly string[]).includes(privacy) ? privacy : 'unknown'}`);
 const quiet = { allowedMentions: { parse: [] } };
 
 export default {
@@ -285,11 +269,15 @@ export default {
         return;
       }
       case 'list':
-        await interaction.editReply(await listView(ctx, await playlists.list(owner), 1, marker, locale));
+        await interaction.editReply(
+          await listView(ctx.store, NAME, await playlists.list(owner), 1, marker, locale),
+        );
         return;
       case 'show': {
         const id = playlistId();
-        await interaction.editReply(await showView(ctx, await playlists.show(owner, id), 1, marker, locale));
+        await interaction.editReply(
+          await showView(ctx.store, NAME, await playlists.show(owner, id), 1, marker, locale),
+        );
         return;
       }
       default:
@@ -370,86 +358,30 @@ async function turnPage(
     const page = Math.max(1, Number(rest[0] ?? 1) + step);
     const owner = await ownerFromMarker(interaction, ctx, rest[1]);
     await interaction.editReply(
-      await listView(ctx, await playlists.list(owner, token), page, rest[1] ?? 'm', interaction.locale),
+      await listView(
+        ctx.store,
+        NAME,
+        await playlists.list(owner, token),
+        page,
+        rest[1] ?? 'm',
+        interaction.locale,
+      ),
     );
   } else if (kind === 'show' && rest[0]) {
     const page = Math.max(1, Number(rest[1] ?? 1) + step);
     const id = requirePlaylistId(rest[0]);
     const owner = await ownerFromMarker(interaction, ctx, rest[2]);
     await interaction.editReply(
-      await showView(ctx, await playlists.show(owner, id, token), page, rest[2] ?? 'm', interaction.locale),
+      await showView(
+        ctx.store,
+        NAME,
+        await playlists.show(owner, id, token),
+        page,
+        rest[2] ?? 'm',
+        interaction.locale,
+      ),
     );
   } else {
     throw UserError.t('error.buttonInactiveRerun');
   }
-}
-
-const pages = (total: number) => Math.max(1, Math.ceil(total / PAGE_SIZE));
-
-async function listView(
-  ctx: Context,
-  result: Page<PlaylistInfo>,
-  page: number,
-  marker: string,
-  locale: Locale,
-) {
-  if (result.items.length === 0)
-    return {
-      content: t(locale, 'playlist.none'),
-      embeds: [],
-      components: [],
-    };
-  const embed: APIEmbed = {
-    title: t(locale, 'playlist.listTitle'),
-    description: result.items
-      .map((p) =>
-        t(locale, 'playlist.listLine', {
-          link: link(p.title, playlistUrl(p.id)),
-          videos: videos(locale, p.itemCount),
-          privacy: privacyName(locale, p.privacy),
-        }),
-      )
-      .join('\n'),
-    footer: {
-      text: t(locale, 'playlist.listFooter', { page, pages: pages(result.total), count: result.total }),
-    },
-  };
-  return {
-    content: '',
-    embeds: [embed],
-    components: await pageRow(ctx.store, NAME, ['list', String(page), marker], result, locale),
-    ...quiet,
-  };
-}
-
-async function showView(ctx: Context, result: PlaylistPage, page: number, marker: string, locale: Locale) {
-  const { playlist } = result;
-  if (result.items.length === 0) {
-    return {
-      content: t(locale, 'playlist.empty', { playlist: plain(playlist.title) }),
-      embeds: [],
-      components: [],
-      ...quiet,
-    };
-  }
-  const embed: APIEmbed = {
-    title: playlist.title.slice(0, 256),
-    url: playlistUrl(playlist.id),
-    description: result.items
-      .map((e) => `**${e.position}.** ${link(e.title, videoUrl(e.videoId))}`)
-      .join('\n'),
-    footer: {
-      text: t(locale, 'playlist.showFooter', {
-        page,
-        pages: pages(result.total),
-        videos: videos(locale, result.total),
-      }),
-    },
-  };
-  return {
-    content: '',
-    embeds: [embed],
-    components: await pageRow(ctx.store, NAME, ['show', playlist.id, String(page), marker], result, locale),
-    ...quiet,
-  };
 }
