@@ -279,6 +279,18 @@ test("a Japanese moderator's rejection form is Japanese; the German uploader's D
     'Dein Upload **Mein Ausflug** auf den Kanal des Servers wurde nicht angenommen und ist entfernt worden. Begründung: 音が入っていません',
   );
   assert.equal(google.videos.has(videoId), false, 'the video was removed');
+
+  // A late press on the decided card (from the card as it was): the moderator is told in Japanese who decided.
+  const late = discord.pressButton({
+    message: card,
+    label: 'Approuver',
+    user: HARUKI,
+    guildId: GUILD,
+    locale: 'ja',
+  });
+  await late.response();
+  const told = await waitFor(() => late.followups()[0], 'the note to the moderator');
+  assert.equal(told.content, `このアップロードはすでに <@${HARUKI.id}> さんが却下しました。`);
 });
 
 test("a review that does not know its uploader's language tells them in the server's language", async () => {

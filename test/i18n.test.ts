@@ -200,6 +200,7 @@ const LONGEST: Record<string, string> = {
   members: 'nicht festgelegt',
   unlisted: 'nicht festgelegt',
   template: 'x'.repeat(1000),
+  error: 'x'.repeat(400), // what stopped a review decision, as errors.ts words it
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {

@@ -14,9 +14,10 @@ import {
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import { messageNonce } from './nonce.ts';
-import type { ReviewRecord, ReviewSurface } from '../review/reviews.ts';
+import type { Decision, ReviewNote, ReviewRecord, ReviewSurface } from '../review/reviews.ts';
 import { customId } from './command.ts';
 import { t } from '../i18n/index.ts';
+import { classifyError } from '../errors.ts';
 
 /** The language of a server's public messages (its /server settings language, else its guild_locale). */
 export type ServerLocaleOf = (guildId: string) => Promise<string | undefined>;
@@ -244,4 +245,30 @@ export function discordReviewSurface(
       }
     },
   };
+}
+
+/** A note of the review service in the moderator's language; an error keeps the reference id the log has. */
+function noteText(note: ReviewNote, locale: string | null | undefined): string {
+  if (!note.error) return t(locale, note.key, note.values);
+  const classified = classifyError(note.error.cause, locale);
+  const { referenceId } = note.error;
+  const error =
+    classified.referenceId && referenceId
+      ? classified.message.replaceAll(classified.referenceId, referenceId)
+      : classified.message;
+  return t(locale, note.key, { ...note.values, error });
+}
+
+/** What the moderator who pressed hears after a review press, in their language; nothing when all went as asked. */
+export function decisionReply(decision: Decision, locale: string | null | undefined): string | undefined {
+  if (decision.kind === 'unknown') return t(locale, 'review.reply.unknown');
+  if (decision.kind === 'already') {
+    const by = decision.review.decidedBy ?? '';
+    return decision.review.status === 'approved'
+      ? t(locale, 'review.reply.alreadyApproved', { by })
+      : t(locale, 'review.reply.alreadyRejected', { by });
+  }
+  return decision.notes.length > 0
+    ? decision.notes.map((note) => noteText(note, locale)).join('\n')
+    : undefined;
 }

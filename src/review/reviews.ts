@@ -60,15 +60,25 @@ export interface ReviewRecord {
 /** How an approval applies the schedule: as requested, at once, or at a new time. */
 export type ApproveAs = { kind: 'requested' } | { kind: 'now' } | { kind: 'at'; publishAt: string };
 
+/**
+ * A note to the moderator who pressed: a text of src/i18n/locales and its values (the service knows no languages).
+ * `error` is what stopped the work, told in the moderator's language under the reference id the log has.
+ */
+export interface ReviewNote {
+  readonly key: string;
+  readonly values: Values;
+  readonly error?: { readonly cause: unknown; readonly referenceId?: string | undefined } | undefined;
+}
+
 export type Decision =
-  | { kind: 'approved'; review: ReviewRecord; notes: string[] }
-  | { kind: 'rejected'; review: ReviewRecord; notes: string[] }
+  | { kind: 'approved'; review: ReviewRecord; notes: ReviewNote[] }
+  | { kind: 'rejected'; review: ReviewRecord; notes: ReviewNote[] }
   /** YouTube did not take the change: nothing was recorded, the review is still pending, press again. */
-  | { kind: 'failed'; review: ReviewRecord; notes: string[] }
+  | { kind: 'failed'; review: ReviewRecord; notes: ReviewNote[] }
   /** The schedule passed while the upload waited: nothing changed, the card now offers Publish now / New time. */
-  | { kind: 'expired'; review: ReviewRecord; notes: string[] }
+  | { kind: 'expired'; review: ReviewRecord; notes: ReviewNote[] }
   /** Another moderator's press (named in the notes) is being applied right now. */
-  | { kind: 'busy'; review: ReviewRecord; notes: string[] }
+  | { kind: 'busy'; review: ReviewRecord; notes: ReviewNote[] }
   | { kind: 'already'; review: ReviewRecord }
   | { kind: 'unknown' };
 
@@ -141,9 +151,7 @@ export function createReviews(deps: {
     return {
       kind: 'expired',
       review,
-      notes: [
-        `The scheduled time (${publishAt}) passed while this upload waited for review, so YouTube cannot schedule it any more. Press **Publish now** on the card, **New time** to choose another, or Reject.`,
-      ],
+      notes: [{ key: 'review.note.expired', values: { when: publishAt } }],
     };
   }
 
@@ -168,7 +176,7 @@ export function createReviews(deps: {
       } else if (as.kind === 'at') review.publishAt = as.publishAt;
       if (passed(review.publishAt)) return expire(review, review.publishAt ?? '', token);
     }
-    let notes: string[];
+    let notes: ReviewNote[];
     try {
       notes = await applyDecision(deps, review, approve, repeat);
     } catch (error) {
@@ -176,7 +184,7 @@ export function createReviews(deps: {
         return expire(review, review.publishAt, token);
       review.publishAt = asked;
       await release(id, token);
-      const { message, kind, detail, referenceId } = classifyError(error);
+      const { kind, detail, referenceId } = classifyError(error);
       logger.warn(
         { reviewId: id, guildId, approve, kind, ...detail, referenceId, err: error },
         'review decision could not be applied on YouTube; the review stays pending',
@@ -185,10 +193,12 @@ export function createReviews(deps: {
         kind: 'failed',
         review,
         notes: [
-          approve
-            ? `Approving did not go through: YouTube did not change the video's privacy. ${message}`
-            : `Rejecting did not go through: YouTube did not delete the video. ${message}`,
-          `Nothing was recorded and the member was not told; the upload is still waiting, so you can press ${approve ? 'Approve' : 'Reject'} again.`,
+          {
+            key: approve ? 'review.note.approveFailed' : 'review.note.rejectFailed',
+            values: {},
+            error: { cause: error, referenceId },
+          },
+          { key: approve ? 'review.note.stillWaitingApprove' : 'review.note.stillWaitingReject', values: {} },
         ],
       };
     }
@@ -324,16 +334,15 @@ export function createReviews(deps: {
           return settle(latest, moderatorId, approve, reason, as, stale !== undefined, token);
         }
         if (Date.now() >= waitUntil) {
-          const who = /^\d{17,20}$/.test(holder.by)
-            ? `<@${holder.by}>'s decision`
-            : "Another moderator's decision";
-          return {
-            kind: 'busy',
-            review: current,
-            notes: [
-              `${who} to ${holder.approve ? 'approve' : 'reject'} this upload is being applied right now. If the card still has its buttons in a moment, press again.`,
-            ],
-          };
+          const named = /^\d{17,20}$/.test(holder.by);
+          const key = holder.approve
+            ? named
+              ? 'review.note.busyApprove'
+              : 'review.note.busyApproveOther'
+            : named
+              ? 'review.note.busyReject'
+              : 'review.note.busyRejectOther';
+          return { kind: 'busy', review: current, notes: [{ key, values: named ? { by: holder.by } : {} }] };
         }
         // Another press is being applied (here or in another process): its outcome is in the store soon.
         await sleep(DECISION_POLL_MS);
