@@ -220,6 +220,8 @@ export interface PressOptions {
   label: string | RegExp;
   user: FakeUser;
   guildId?: string | null | undefined;
+  /** The presser's Discord language (default en-US), as every interaction carries it. */
+  locale?: string | undefined;
 }
 
 /** Options of sendCommand / sendAutocomplete. */
@@ -269,6 +271,8 @@ export interface ButtonOptions {
   values?: string[] | undefined;
   /** The member's upload limit in bytes (`attachment_size_limit`; default 10 MiB). */
   attachmentSizeLimit?: number | undefined;
+  /** The presser's Discord language (default en-US). */
+  locale?: string | undefined;
 }
 
 export interface ModalSubmitOptions {
