@@ -3,6 +3,7 @@ import type { ChatInputCommand } from '../src/discord/command.ts';
 import { ACCOUNT_OPTION, resolveAccount, VIDEO_OPTION } from '../src/discord/account.ts';
 import { requireVideoId } from '../src/google/refs.ts';
 import { videoService } from '../src/google/videos.ts';
+import { t } from '../src/i18n/index.ts';
 
 export default {
   data: {
@@ -19,9 +20,8 @@ export default {
       (await resolveAccount(interaction, ctx)).owner,
       id,
     );
-    const content = already
-      ? `You already like **${escapeMarkdown(video.title)}** — it is among your favorites (your YouTube likes). ${video.url}`
-      : `Liked **${escapeMarkdown(video.title)}** on YouTube; it is now among your favorites (see them with /favorites). ${video.url}`;
+    const values = { title: escapeMarkdown(video.title), url: video.url };
+    const content = t(interaction.locale, already ? 'favorite.already' : 'favorite.liked', values);
     await interaction.editReply({ content, allowedMentions: { parse: [] } });
   },
 } satisfies ChatInputCommand;

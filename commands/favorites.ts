@@ -4,6 +4,7 @@ import type { Context } from '../src/context.ts';
 import { pageRow, parsePage } from '../src/discord/paging.ts';
 import { ACCOUNT_OPTION, accountMarker, ownerFromMarker, resolveAccount } from '../src/discord/account.ts';
 import { UserError } from '../src/errors.ts';
+import { t } from '../src/i18n/index.ts';
 import { LIKED_PAGE_SIZE, videoService, type LikedPage } from '../src/google/videos.ts';
 
 const NAME = 'favorites';
@@ -19,7 +20,9 @@ export default {
   async execute(interaction, ctx) {
     const account = await resolveAccount(interaction, ctx);
     const page = await videoService(ctx).liked(account.owner);
-    await interaction.editReply(await render(ctx, page, interaction.user.id, 1, accountMarker(account)));
+    await interaction.editReply(
+      await render(ctx, page, interaction.user.id, 1, accountMarker(account), interaction.locale),
+    );
   },
   async button(interaction, ctx, args) {
     const press = await parsePage(ctx.store, args);
@@ -27,7 +30,7 @@ export default {
     if (!press || !requester || !shown) throw UserError.t('error.buttonInactiveFavorites');
     if (interaction.user.id !== requester) {
       await interaction.reply({
-        content: 'Only the member who ran /favorites can turn its pages. Run /favorites to see yours.',
+        content: t(interaction.locale, 'favorites.notRequester'),
         flags: MessageFlags.Ephemeral,
       });
       return;
@@ -36,30 +39,42 @@ export default {
     const number = Math.max(1, Number(shown) + press.step);
     const owner = await ownerFromMarker(interaction, ctx, marker);
     const page = await videoService(ctx).liked(owner, press.token);
-    await interaction.editReply(await render(ctx, page, requester, number, marker ?? 'm'));
+    await interaction.editReply(
+      await render(ctx, page, requester, number, marker ?? 'm', interaction.locale),
+    );
   },
 } satisfies ChatInputCommand;
 
-async function render(ctx: Context, page: LikedPage, requester: string, number: number, marker: string) {
+async function render(
+  ctx: Context,
+  page: LikedPage,
+  requester: string,
+  number: number,
+  marker: string,
+  locale: string | null | undefined,
+) {
   if (page.items.length === 0 && number === 1)
     return {
-      content: 'You have not liked any videos yet. Favorites are YouTube likes now: add one with /favorite.',
+      content: t(locale, 'favorites.none'),
       components: [],
     };
   const pages = Math.max(1, Math.ceil(page.total / LIKED_PAGE_SIZE));
   const first = (number - 1) * LIKED_PAGE_SIZE;
   const lines = [
-    `**Your favorites** (the videos you liked on YouTube) — page ${number} of ${pages}, ${page.total} in all:`,
+    t(locale, 'favorites.header', { page: number, pages, liked: page.total }),
     ...page.items.map(
       (v, i) => `${first + i + 1}. **${escapeMarkdown(v.title.slice(0, 100))}** — <${v.url}>`,
     ),
   ];
   return {
     content: lines.join('\n'),
-    components: await pageRow(ctx.store, NAME, ['l', requester, String(number), marker], {
-      prev: page.prev,
-      next: page.next,
-    }),
+    components: await pageRow(
+      ctx.store,
+      NAME,
+      ['l', requester, String(number), marker],
+      { prev: page.prev, next: page.next },
+      locale,
+    ),
     allowedMentions: { parse: [] },
   };
 }

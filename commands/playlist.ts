@@ -1,9 +1,7 @@
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
-  escapeMarkdown,
   MessageFlags,
-  type APIEmbed,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
 } from 'discord.js';
@@ -12,17 +10,11 @@ import type { Context } from '../src/context.ts';
 import { respondPlaylists } from '../src/discord/autocomplete.ts';
 import { ACCOUNT_OPTION, accountMarker, ownerFromMarker, resolveAccount } from '../src/discord/account.ts';
 import { confirmRow, parseConfirm } from '../src/discord/confirm.ts';
-import { pageRow, parsePage } from '../src/discord/paging.ts';
+import { parsePage } from '../src/discord/paging.ts';
+import { listView, plain, privacyName, showView, videos } from '../src/discord/playlist-views.ts';
 import { UserError } from '../src/errors.ts';
-import {
-  createPlaylists,
-  PAGE_SIZE,
-  playlistUrl,
-  videoUrl,
-  type Page,
-  type PlaylistInfo,
-  type PlaylistPage,
-} from '../src/google/playlists.ts';
+import { t } from '../src/i18n/index.ts';
+import { createPlaylists, playlistUrl } from '../src/google/playlists.ts';
 import { requirePlaylistId, requireVideoId } from '../src/google/refs.ts';
 import { PRIVACIES, type Privacy } from '../src/uploads/metadata.ts';
 
@@ -65,9 +57,6 @@ const description = {
 
 const service = (ctx: Context) =>
   createPlaylists({ oauth: ctx.oauth, catalog: ctx.catalog, rootUrl: ctx.config.youtubeApiUrl });
-const bold = (text: string) => `**${escapeMarkdown(text)}**`;
-const link = (text: string, url: string) => `[${escapeMarkdown(text).replace(/[[\]]/g, '\\$&')}](${url})`;
-const videos = (n: number) => `${n} video${n === 1 ? '' : 's'}`;
 const quiet = { allowedMentions: { parse: [] } };
 
 export default {
@@ -170,6 +159,7 @@ export default {
     const playlistId = () => requirePlaylistId(interaction.options.getString('playlist', true));
     const videoId = () => requireVideoId(interaction.options.getString('video', true));
     const say = (content: string) => interaction.editReply({ content, ...quiet });
+    const { locale } = interaction;
 
     switch (sub) {
       case 'add': {
@@ -180,15 +170,23 @@ export default {
         };
         const done = await playlists.add(owner, request);
         await say(
-          `Added ${bold(done.videoTitle)} to ${bold(done.playlistTitle)} at position ${done.position}.`,
+          t(locale, 'playlist.added', {
+            title: plain(done.videoTitle),
+            playlist: plain(done.playlistTitle),
+            position: done.position,
+          }),
         );
         return;
       }
       case 'remove': {
         const request = { videoId: videoId(), playlistId: playlistId() };
         const done = await playlists.remove(owner, request);
-        const times = done.count > 1 ? ` (it was there ${done.count} times)` : '';
-        await say(`Removed ${bold(done.videoTitle)} from ${bold(done.playlistTitle)}${times}.`);
+        const names = { title: plain(done.videoTitle), playlist: plain(done.playlistTitle) };
+        await say(
+          done.count > 1
+            ? t(locale, 'playlist.removedTimes', { ...names, times: done.count })
+            : t(locale, 'playlist.removed', names),
+        );
         return;
       }
       case 'move': {
@@ -198,10 +196,11 @@ export default {
           position: interaction.options.getInteger('position', true),
         };
         const done = await playlists.move(owner, request);
+        const names = { title: plain(done.videoTitle), playlist: plain(done.playlistTitle) };
         await say(
           done.from === done.position
-            ? `${bold(done.videoTitle)} is already at position ${done.position} in ${bold(done.playlistTitle)}.`
-            : `Moved ${bold(done.videoTitle)} in ${bold(done.playlistTitle)} from position ${done.from} to ${done.position}.`,
+            ? t(locale, 'playlist.alreadyAt', { ...names, position: done.position })
+            : t(locale, 'playlist.moved', { ...names, from: done.from, position: done.position }),
         );
         return;
       }
@@ -212,7 +211,11 @@ export default {
           privacy: privacyOption(interaction),
         });
         await say(
-          `Created the playlist ${bold(created.title)} (${created.privacy}): <${playlistUrl(created.id)}>`,
+          t(locale, 'playlist.created', {
+            playlist: plain(created.title),
+            privacy: privacyName(locale, created.privacy),
+            url: playlistUrl(created.id),
+          }),
         );
         return;
       }
@@ -225,28 +228,40 @@ export default {
         };
         const { before, after } = await playlists.edit(owner, id, edit);
         const changes = [
-          ...(before.title !== after.title ? [`renamed from ${bold(before.title)}`] : []),
-          ...(edit.description !== undefined ? ['new description'] : []),
-          ...(edit.privacy !== undefined ? [`privacy now ${after.privacy}`] : []),
+          ...(before.title !== after.title
+            ? [t(locale, 'playlist.change.renamed', { playlist: plain(before.title) })]
+            : []),
+          ...(edit.description !== undefined ? [t(locale, 'playlist.change.description')] : []),
+          ...(edit.privacy !== undefined
+            ? [t(locale, 'playlist.change.privacy', { privacy: privacyName(locale, after.privacy) })]
+            : []),
         ];
-        await say(`Updated ${bold(after.title)}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}.`);
+        await say(
+          changes.length > 0
+            ? t(locale, 'playlist.updatedChanges', {
+                playlist: plain(after.title),
+                changes: changes.join(t(locale, 'playlist.change.separator')),
+              })
+            : t(locale, 'playlist.updated', { playlist: plain(after.title) }),
+        );
         return;
       }
       case 'delete': {
         const id = playlistId();
         const target = await playlists.describe(owner, id);
         await interaction.editReply({
-          content:
-            `Delete the playlist ${bold(target.title)} (${videos(target.itemCount)})? ` +
-            'The videos stay on YouTube; only the playlist goes, and this cannot be undone. ' +
-            'These buttons work for 60 seconds.',
+          content: t(locale, 'playlist.deleteConfirm', {
+            playlist: plain(target.title),
+            videos: videos(locale, target.itemCount),
+          }),
           components: [
             confirmRow({
               command: NAME,
               action: `delete${marker}`,
               subject: id,
               requester: interaction.user.id,
-              label: 'Delete playlist',
+              label: t(locale, 'playlist.deleteButton'),
+              locale,
             }),
           ],
           ...quiet,
@@ -254,11 +269,15 @@ export default {
         return;
       }
       case 'list':
-        await interaction.editReply(await listView(ctx, await playlists.list(owner), 1, marker));
+        await interaction.editReply(
+          await listView(ctx.store, NAME, await playlists.list(owner), 1, marker, locale),
+        );
         return;
       case 'show': {
         const id = playlistId();
-        await interaction.editReply(await showView(ctx, await playlists.show(owner, id), 1, marker));
+        await interaction.editReply(
+          await showView(ctx.store, NAME, await playlists.show(owner, id), 1, marker, locale),
+        );
         return;
       }
       default:
@@ -273,27 +292,27 @@ export default {
     const page = await parsePage(ctx.store, args);
     if (page) return turnPage(interaction, ctx, page.step, page.view, page.token);
     const press = parseConfirm(args);
+    const { locale } = interaction;
     if (press?.action.startsWith('delete')) {
       if (press.requester !== interaction.user.id) {
         await interaction.reply({
-          content: 'Only the member who asked to delete this playlist can press these buttons.',
+          content: t(locale, 'playlist.notRequester'),
           flags: MessageFlags.Ephemeral,
         });
         return;
       }
       if (press.expired) {
         await interaction.update({
-          content:
-            'These buttons expired — nothing was deleted. Run /playlist delete again if you still want to.',
+          content: t(locale, 'playlist.deleteExpired'),
           components: [],
         });
         return;
       }
       if (!press.confirmed) {
-        await interaction.update({ content: 'Cancelled — nothing was deleted.', components: [] });
+        await interaction.update({ content: t(locale, 'playlist.deleteCancelled'), components: [] });
         return;
       }
-      await interaction.update({ content: 'Deleting the playlist…', components: [] });
+      await interaction.update({ content: t(locale, 'playlist.deleting'), components: [] });
       let deleted;
       try {
         const owner = await ownerFromMarker(interaction, ctx, press.action.slice('delete'.length));
@@ -302,12 +321,15 @@ export default {
         // The dispatcher tells the member why in a private follow-up; this message must not keep
         // saying "Deleting…".
         await interaction
-          .editReply({ content: 'The playlist was not deleted.', ...quiet })
+          .editReply({ content: t(locale, 'playlist.notDeleted'), ...quiet })
           .catch(() => undefined);
         throw error;
       }
       await interaction.editReply({
-        content: `Deleted the playlist ${bold(deleted.title)} (${videos(deleted.itemCount)}). The videos are still on YouTube.`,
+        content: t(locale, 'playlist.deleted', {
+          playlist: plain(deleted.title),
+          videos: videos(locale, deleted.itemCount),
+        }),
         ...quiet,
       });
       return;
@@ -336,66 +358,30 @@ async function turnPage(
     const page = Math.max(1, Number(rest[0] ?? 1) + step);
     const owner = await ownerFromMarker(interaction, ctx, rest[1]);
     await interaction.editReply(
-      await listView(ctx, await playlists.list(owner, token), page, rest[1] ?? 'm'),
+      await listView(
+        ctx.store,
+        NAME,
+        await playlists.list(owner, token),
+        page,
+        rest[1] ?? 'm',
+        interaction.locale,
+      ),
     );
   } else if (kind === 'show' && rest[0]) {
     const page = Math.max(1, Number(rest[1] ?? 1) + step);
     const id = requirePlaylistId(rest[0]);
     const owner = await ownerFromMarker(interaction, ctx, rest[2]);
     await interaction.editReply(
-      await showView(ctx, await playlists.show(owner, id, token), page, rest[2] ?? 'm'),
+      await showView(
+        ctx.store,
+        NAME,
+        await playlists.show(owner, id, token),
+        page,
+        rest[2] ?? 'm',
+        interaction.locale,
+      ),
     );
   } else {
     throw UserError.t('error.buttonInactiveRerun');
   }
-}
-
-const pages = (total: number) => Math.max(1, Math.ceil(total / PAGE_SIZE));
-
-async function listView(ctx: Context, result: Page<PlaylistInfo>, page: number, marker: string) {
-  if (result.items.length === 0)
-    return {
-      content: 'You have no playlists yet. Create one with /playlist create.',
-      embeds: [],
-      components: [],
-    };
-  const embed: APIEmbed = {
-    title: 'Your playlists',
-    description: result.items
-      .map((p) => `${link(p.title, playlistUrl(p.id))} — ${videos(p.itemCount)} · ${p.privacy}`)
-      .join('\n'),
-    footer: { text: `Page ${page} of ${pages(result.total)} · ${result.total} playlists` },
-  };
-  return {
-    content: '',
-    embeds: [embed],
-    components: await pageRow(ctx.store, NAME, ['list', String(page), marker], result),
-    ...quiet,
-  };
-}
-
-async function showView(ctx: Context, result: PlaylistPage, page: number, marker: string) {
-  const { playlist } = result;
-  if (result.items.length === 0) {
-    return {
-      content: `${bold(playlist.title)} has no videos yet. Add one with /playlist add.`,
-      embeds: [],
-      components: [],
-      ...quiet,
-    };
-  }
-  const embed: APIEmbed = {
-    title: playlist.title.slice(0, 256),
-    url: playlistUrl(playlist.id),
-    description: result.items
-      .map((e) => `**${e.position}.** ${link(e.title, videoUrl(e.videoId))}`)
-      .join('\n'),
-    footer: { text: `Page ${page} of ${pages(result.total)} · ${videos(result.total)}` },
-  };
-  return {
-    content: '',
-    embeds: [embed],
-    components: await pageRow(ctx.store, NAME, ['show', playlist.id, String(page), marker], result),
-    ...quiet,
-  };
 }

@@ -25,7 +25,7 @@ import {
   formatUsage,
   renderSettings,
   settingsView,
-  SHORTENED_NOTE,
+  shortenedNote,
   TEMPLATE_FIELDS,
   validateTemplate,
 } from '../src/discord/server-views.ts';
@@ -167,7 +167,7 @@ export default {
       const settings = await ctx.settings.get(guildId);
       requireModerator(interaction, settings);
       await interaction.reply({
-        embeds: [await statusEmbed(ctx, guildId, settings)],
+        embeds: [await statusEmbed(ctx, guildId, settings, interaction.locale)],
         flags: MessageFlags.Ephemeral,
       });
     } else {
@@ -196,25 +196,38 @@ const unlinkTarget = (guildId: string, userId: string): UnlinkTarget => ({
   candidates: [userId],
 });
 
-async function statusEmbed(ctx: Context, guildId: string, settings: ServerSettings): Promise<EmbedBuilder> {
+/** /server status in the language of whoever ran it (`locale`); the channel's title and mentions as they are. */
+async function statusEmbed(
+  ctx: Context,
+  guildId: string,
+  settings: ServerSettings,
+  locale: string,
+): Promise<EmbedBuilder> {
   const linked = await ctx.oauth.linked(serverOwner(guildId));
   const usage = await ctx.quota.usage();
-  const view = settingsView(settings);
-  const title = 'Server YouTube status';
+  const view = settingsView(settings, locale);
+  const title = t(locale, 'server.status.title');
+  const note = shortenedNote(locale);
   // Within Discord's embed limits (1,024 characters a field, 6,000 in all), whatever is stored.
-  const { fields, shortened } = fitFields(title, [
-    {
-      name: 'Linked channel',
-      value: linked
-        ? `${linked.channel.title}${linked.broken ? ' — ⚠️ the link expired: run /server link' : ''}`
-        : 'None — run `/server link`',
-    },
-    { name: "Today's YouTube quota (shared by every server)", value: formatUsage(usage) },
-    { name: 'Settings', value: view.lines.join('\n') },
-    { name: 'Announcement template', value: view.template },
-  ]);
+  const { fields, shortened } = fitFields(
+    title,
+    [
+      {
+        name: t(locale, 'server.status.linked'),
+        value: linked
+          ? linked.broken
+            ? t(locale, 'server.status.linkExpired', { channel: linked.channel.title })
+            : linked.channel.title
+          : t(locale, 'server.status.notLinked'),
+      },
+      { name: t(locale, 'server.status.quota'), value: formatUsage(usage, locale) },
+      { name: t(locale, 'server.status.settings'), value: view.lines.join('\n') },
+      { name: t(locale, 'server.status.template'), value: view.template },
+    ],
+    [...note].length,
+  );
   const embed = new EmbedBuilder().setTitle(title).addFields(fields);
-  return shortened || view.shortened ? embed.setFooter({ text: SHORTENED_NOTE }) : embed;
+  return shortened || view.shortened ? embed.setFooter({ text: note }) : embed;
 }
 
 async function settingsSubcommand(
@@ -273,7 +286,7 @@ async function settingsSubcommand(
   if (Object.keys(patch).length === 0) {
     requireModerator(interaction, current);
     await interaction.reply({
-      content: renderSettings(current),
+      content: renderSettings(current, interaction.locale),
       flags: MessageFlags.Ephemeral,
       allowedMentions: { parse: [] },
     });
@@ -301,11 +314,15 @@ async function settingsSubcommand(
   // A review channel everyone can read shows private uploads to all: said plainly, but the server decides.
   const exposed =
     review && interaction.guild && (await visibleToEveryone(interaction.guild, review.id))
-      ? `${publicReviewChannelWarning(review.id)}\n`
+      ? `${publicReviewChannelWarning(review.id, interaction.locale)}\n`
       : '';
   const saved = await ctx.settings.update(guildId, patch);
   await interaction.reply({
-    content: renderSettings(saved, `Saved.\n${exposed}`),
+    content: renderSettings(
+      saved,
+      interaction.locale,
+      `${t(interaction.locale, 'settings.saved')}\n${exposed}`,
+    ),
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });

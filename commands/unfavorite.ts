@@ -3,6 +3,7 @@ import type { ChatInputCommand } from '../src/discord/command.ts';
 import { ACCOUNT_OPTION, resolveAccount, VIDEO_OPTION } from '../src/discord/account.ts';
 import { requireVideoId } from '../src/google/refs.ts';
 import { videoService } from '../src/google/videos.ts';
+import { t } from '../src/i18n/index.ts';
 
 export default {
   data: {
@@ -18,9 +19,8 @@ export default {
       (await resolveAccount(interaction, ctx)).owner,
       id,
     );
-    const content = wasLiked
-      ? `Removed your like from **${escapeMarkdown(video.title)}**; it is no longer among your favorites. ${video.url}`
-      : `You had not liked **${escapeMarkdown(video.title)}**, so there was nothing to remove. ${video.url}`;
+    const values = { title: escapeMarkdown(video.title), url: video.url };
+    const content = t(interaction.locale, wasLiked ? 'unfavorite.removed' : 'unfavorite.notLiked', values);
     await interaction.editReply({ content, allowedMentions: { parse: [] } });
   },
 } satisfies ChatInputCommand;

@@ -9,7 +9,7 @@ import { ACCOUNT_OPTION, resolveUploadAccount } from '../src/discord/account.ts'
 import { requireModerator } from '../src/discord/permissions.ts';
 import { UserError } from '../src/errors.ts';
 import { t } from '../src/i18n/index.ts';
-import { reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
+import { decisionReply, reviewReasonModal, reviewTimeModal } from '../src/discord/review-card.ts';
 import { showUpload } from '../src/discord/show-upload.ts';
 import { pagePrompt } from '../src/discord/upload-page-prompt.ts';
 import { openAttachForm, receiveAttachForm } from '../src/discord/upload-modal.ts';
@@ -128,7 +128,8 @@ export default {
       if (!reviewId || !interaction.guildId) return;
       requireModerator(interaction, await ctx.settings.get(interaction.guildId));
       if (decision === 'reject' || decision === 'when') {
-        await interaction.showModal((decision === 'reject' ? reviewReasonModal : reviewTimeModal)(reviewId));
+        const modal = decision === 'reject' ? reviewReasonModal : reviewTimeModal;
+        await interaction.showModal(modal(reviewId, interaction.locale));
         return;
       }
       await interaction.deferUpdate();
@@ -181,16 +182,16 @@ export default {
   },
 } satisfies ChatInputCommand;
 
-/** After a review press: the card is updated by the service; the moderator hears about anything odd. */
+/** After a review press: the card is updated by the service; the moderator hears about anything odd, in their language. */
 async function reportDecision(
-  interaction: { followUp(options: { content: string; flags: MessageFlags.Ephemeral }): Promise<unknown> },
+  interaction: {
+    locale: string;
+    followUp(options: { content: string; flags: MessageFlags.Ephemeral }): Promise<unknown>;
+  },
   decision: Awaited<ReturnType<Context['reviews']['decide']>>,
 ): Promise<void> {
-  const say = (content: string) => interaction.followUp({ content, flags: MessageFlags.Ephemeral });
-  if (decision.kind === 'unknown') await say('This review is no longer known to the bot.');
-  else if (decision.kind === 'already') {
-    await say(`This upload was already ${decision.review.status} by <@${decision.review.decidedBy ?? ''}>.`);
-  } else if (decision.notes.length > 0) await say(decision.notes.join('\n'));
+  const content = decisionReply(decision, interaction.locale);
+  if (content) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
 }
 
 /** Upload defaults: the server's settings (its default playlist only for the server's channel). */

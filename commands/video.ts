@@ -16,6 +16,8 @@ import {
   type VideoInfo,
 } from '../src/google/videos.ts';
 import { LIMITS, PRIVACIES } from '../src/uploads/metadata.ts';
+import { languageOf, t } from '../src/i18n/index.ts';
+import { formatNumber } from '../src/i18n/format.ts';
 
 const { String: Text, Subcommand } = ApplicationCommandOptionType;
 
@@ -70,7 +72,10 @@ export default {
     const videos = videoService(ctx);
     if (interaction.options.getSubcommand() === 'info') {
       const info = await videos.info(interaction.user.id, id);
-      await interaction.editReply({ embeds: [infoEmbed(info)], allowedMentions: { parse: [] } });
+      await interaction.editReply({
+        embeds: [infoEmbed(info, interaction.locale)],
+        allowedMentions: { parse: [] },
+      });
       return;
     }
     const { owner } = await resolveAccount(interaction, ctx);
@@ -81,7 +86,10 @@ export default {
       categoryId: interaction.options.getString('category'),
       privacy: interaction.options.getString('privacy'),
     });
-    await interaction.editReply({ content: editText(result), allowedMentions: { parse: [] } });
+    await interaction.editReply({
+      content: editText(result, interaction.locale),
+      allowedMentions: { parse: [] },
+    });
   },
   async autocomplete(interaction, ctx) {
     if (interaction.options.getFocused(true).name === 'category') await respondCategories(interaction, ctx);
@@ -89,60 +97,93 @@ export default {
   },
 } satisfies ChatInputCommand;
 
-function list(words: readonly string[]): string {
-  return words.length <= 1
-    ? (words[0] ?? '')
-    : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}`;
+type Locale = string | null | undefined;
+
+/** "title, tags and privacy" as the member's language writes a list (English without the serial comma). */
+function list(locale: Locale, words: readonly string[]): string {
+  const language = languageOf(locale);
+  return new Intl.ListFormat(language === 'en' ? 'en-GB' : language, { type: 'conjunction' }).format(words);
 }
 
-function editText(result: EditResult): string {
+const privacyName = (locale: Locale, privacy: string | null | undefined) =>
+  t(locale, `privacy.${privacy && (PRIVACIES as readonly string[]).includes(privacy) ? privacy : 'unknown'}`);
+
+function editText(result: EditResult, locale: Locale): string {
   const { video } = result;
-  if (result.changed.length === 0)
-    return `**${escapeMarkdown(video.title)}** already has those details, so nothing changed. ${video.url}`;
+  const title = escapeMarkdown(video.title);
+  if (result.changed.length === 0) return t(locale, 'video.unchanged', { title, url: video.url });
   const lines = [
-    `Updated the ${list(result.changed)} of **${escapeMarkdown(video.title)}** (privacy: ${result.privacy ?? 'unknown'}). ${video.url}`,
+    t(locale, 'video.updated', {
+      fields: list(
+        locale,
+        result.changed.map((field) => t(locale, `video.field.${field}`)),
+      ),
+      title,
+      privacy: privacyName(locale, result.privacy),
+      url: video.url,
+    }),
   ];
-  if (result.keptPrivate)
-    lines.push(
-      "⚠️ YouTube kept it private: videos uploaded through an API project that YouTube has not audited yet stay private. Change it in YouTube Studio, or ask the bot's admin to complete YouTube's API audit.",
-    );
+  if (result.keptPrivate) lines.push(t(locale, 'video.keptPrivate'));
   return lines.join('\n');
 }
 
-function processingText(p: Processing): string {
-  const reason = p.reason ? ` (${p.reason})` : '';
+function processingText(p: Processing, locale: Locale): string {
+  const withReason = (key: string) =>
+    p.reason
+      ? t(locale, 'video.processing.withReason', { status: t(locale, key), reason: p.reason })
+      : t(locale, key);
   if (p.uploadStatus === 'rejected' || p.processingStatus === 'terminated')
-    return `rejected by YouTube${reason}`;
-  if (p.uploadStatus === 'failed' || p.processingStatus === 'failed') return `processing failed${reason}`;
-  if (p.uploadStatus === 'deleted') return 'deleted';
+    return withReason('video.processing.rejected');
+  if (p.uploadStatus === 'failed' || p.processingStatus === 'failed')
+    return withReason('video.processing.failed');
+  if (p.uploadStatus === 'deleted') return t(locale, 'video.processing.deleted');
   if (p.processingStatus === 'processing' || p.uploadStatus === 'uploaded')
-    return `processing${p.percent !== undefined ? ` (${p.percent}%)` : ''}`;
+    return p.percent !== undefined
+      ? t(locale, 'video.processing.percent', { percent: p.percent })
+      : t(locale, 'video.processing.processing');
   if (p.uploadStatus === 'processed' || p.processingStatus === 'succeeded')
-    return 'processed — ready to watch';
-  return p.processingStatus ?? p.uploadStatus ?? 'unknown';
+    return t(locale, 'video.processing.processed');
+  // A status YouTube added after this was written: its own word.
+  return p.processingStatus ?? p.uploadStatus ?? t(locale, 'privacy.unknown');
 }
 
-const number = (n: number | undefined, hidden: string): string =>
-  n === undefined ? hidden : n.toLocaleString('en-US');
+const number = (locale: Locale, n: number | undefined, hidden: string): string =>
+  n === undefined ? hidden : formatNumber(locale, n);
 
-function infoEmbed(info: VideoInfo): APIEmbed {
-  const privacy =
-    (info.privacy ?? 'unknown') +
-    (info.publishAt ? ` · goes public <t:${Math.floor(Date.parse(info.publishAt) / 1000)}:f>` : '');
+function infoEmbed(info: VideoInfo, locale: Locale): APIEmbed {
+  const privacy = info.publishAt
+    ? t(locale, 'video.info.goesPublic', {
+        privacy: privacyName(locale, info.privacy),
+        when: `<t:${Math.floor(Date.parse(info.publishAt) / 1000)}:f>`,
+      })
+    : privacyName(locale, info.privacy);
+  const channel = info.channelTitle || t(locale, 'video.info.channelUnknown');
   const fields = [
     {
-      name: 'Channel',
-      value: (info.channelTitle || 'unknown') + (info.mine ? ' (yours)' : ''),
+      name: t(locale, 'video.info.channel'),
+      value: info.mine ? t(locale, 'video.info.yours', { channel }) : channel,
       inline: true,
     },
-    { name: 'Privacy', value: privacy, inline: true },
+    { name: t(locale, 'video.info.privacy'), value: privacy, inline: true },
   ];
   if (info.processing)
-    fields.push({ name: 'Processing', value: processingText(info.processing), inline: true });
+    fields.push({
+      name: t(locale, 'video.info.processing'),
+      value: processingText(info.processing, locale),
+      inline: true,
+    });
   fields.push(
-    { name: 'Views', value: number(info.views, 'hidden'), inline: true },
-    { name: 'Likes', value: number(info.likes, 'hidden by the owner'), inline: true },
-    { name: 'Link', value: info.url, inline: false },
+    {
+      name: t(locale, 'video.info.views'),
+      value: number(locale, info.views, t(locale, 'video.info.viewsHidden')),
+      inline: true,
+    },
+    {
+      name: t(locale, 'video.info.likes'),
+      value: number(locale, info.likes, t(locale, 'video.info.likesHidden')),
+      inline: true,
+    },
+    { name: t(locale, 'video.info.link'), value: info.url, inline: false },
   );
   return {
     title: info.title.slice(0, 256),

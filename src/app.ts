@@ -160,6 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             guildId: job.guildId,
             account: serverOwner(job.guildId),
             uploaderId: job.owner,
+            uploaderLocale: job.locale,
             videoId: job.videoId,
             title: job.metadata.snippet.title,
             requestedPrivacy: job.review.requestedPrivacy,

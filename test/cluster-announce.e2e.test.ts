@@ -246,3 +246,44 @@ test('a post that reached Discord before its process died is found in the channe
     'no post was even tried',
   );
 });
+
+test('a scheduled video’s check falls due while two processes run: one of them runs it, once — one lookup, one announcement', async () => {
+  // What an upload with publish_at leaves in the store: a check due at publishAt. Two processes start before it
+  // is due; each arms a timer for it at its first round, so both wake at the same instant.
+  for (const bot of bots) if (bot.child.exitCode === null) await bot.stop('SIGKILL');
+  const video = google.addVideo(server, { title: 'Premiere at noon' });
+  const key = `${GUILD}:${video.id}`;
+  const dueAt = Date.now() + 30_000;
+  await store.collection('announce-pending').set(key, {
+    guildId: GUILD,
+    videoId: video.id,
+    account: `guild:${GUILD}`,
+    memberId: undefined,
+    dueAt,
+    attempts: 0,
+    shortsChecks: 0,
+    createdAt: Date.now(),
+  });
+  await store.collection<string[]>('announce-pending-index').update('all', (ids) => [...(ids ?? []), key]);
+  const lookups = () =>
+    google.requests.filter(
+      (r) =>
+        r.method === 'GET' && r.path.endsWith('/youtube/v3/videos') && r.query.get('id')?.includes(video.id),
+    );
+
+  const [a, b] = [launch(), launch()];
+  await Promise.all([ready(a), ready(b)]);
+  await Promise.all([firstRound(a), firstRound(b)]);
+  const early = lookups().length;
+  await waitFor(() => announcements(video.id)[0], 'the announcement at the due time', 60_000);
+  // Both timers have fired well before this (they wake at dueAt); a second run would show by now.
+  await waitFor(
+    () => (Date.now() > dueAt + 5_000 ? true : undefined),
+    'five seconds past the due time',
+    60_000,
+  );
+  assert.equal(early, 0, 'nothing was looked up before the check was due');
+  assert.equal(lookups().length, 1, 'looked up once (1 unit), by one process');
+  assert.equal(announcements(video.id).length, 1, 'announced once');
+  assert.equal(await store.collection('announce-pending').get(key), undefined, 'the check is done');
+});

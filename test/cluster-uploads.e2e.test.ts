@@ -227,12 +227,17 @@ test('SIGKILL the process running an upload: the other takes it over from the by
   assert.ok(kept > 0 && kept < data.length, `YouTube kept ${kept} bytes`);
   google.upload.throttleBytesPerSec = 4 * MiB;
 
-  await other.process.waitForLog(
+  const resumed = await other.process.waitForLog(
     (e) => e['msg'] === 'resuming upload' && e['owner'] === BOB.id && e['takenOver'] === true,
     'the other process to take the upload over',
     60_000,
   );
   assert.ok(Date.now() - killedAt < 60_000, 'taken over within 60 s');
+  // Not by waiting out the 30 s lease: PostgreSQL freed the killed process's presence lock at once.
+  assert.ok(
+    Number(resumed['leaseLeftMs']) > 0,
+    `taken over before the dead process's lease ran out (${String(resumed['leaseLeftMs'])} ms left)`,
+  );
   assert.equal(
     await metric(other, 'tubebridge_leases_taken_over_total'),
     takenBefore + 1,
@@ -400,4 +405,57 @@ test("a member's upload slot is counted across processes: a second upload waits 
   const videos = videosOf(account.channel?.id);
   assert.equal(videos.length, 2);
   assert.deepEqual(new Set(videos.map((v) => v.sha256)), new Set([sha256(first.data), sha256(second.data)]));
+});
+
+test('SIGKILL while YouTube processes the video: the other process follows the processing on, once', async () => {
+  const { discord, google } = cluster;
+  const grace: FakeUser = { id: '700000000000000077', username: 'grace' };
+  const account = google.addAccount({ email: 'grace@example.com', channel: { title: 'Grace Two' } });
+  await linkMember(discord, google, grace, account, GUILD);
+  // YouTube takes a while: the follow-up polls (2 s, 4 s, 8 s…) several times before it is done.
+  const plan = google.processing.pollsBeforeDone;
+  google.processing.pollsBeforeDone = 4;
+  try {
+    const data = mp4Bytes(MiB, 78);
+    const interaction = upload(grace, 'processing.mp4', data);
+    await interaction.waitForOriginal((m) => /YouTube is processing/.test(m.content ?? ''), 60_000);
+    const runner = await until(
+      async () => {
+        const job = (await storedJobs()).find((j) => j.owner === grace.id && j.status === 'processing');
+        const pid = job?.lease?.owner.split(':').at(-2);
+        return cluster.bots.find((b) => String(b.process.child.pid) === pid);
+      },
+      "the process following grace's upload",
+      30_000,
+    );
+    const other = runner === cluster.a ? cluster.b : cluster.a;
+    const video = videosOf(account.channel?.id)[0];
+    assert.ok(video, 'the video exists');
+    const pollsBefore = google.videos.get(video.id)?.processingPolls ?? 0;
+    await cluster.kill(runner);
+    const resumed = await other.process.waitForLog(
+      (e) =>
+        e['msg'] === 'resuming upload' &&
+        e['owner'] === grace.id &&
+        e['status'] === 'processing' &&
+        e['takenOver'] === true,
+      'the other process to follow the processing on',
+      60_000,
+    );
+    assert.ok(Number(resumed['leaseLeftMs']) > 0, 'taken over before the dead process’s lease ran out');
+    const final = await interaction.waitForOriginal(
+      (m) => /is on YouTube|failed/i.test(m.content ?? ''),
+      90_000,
+    );
+    assert.match(final.content ?? '', /\*\*processing\*\* is on YouTube/);
+    assert.equal(videosOf(account.channel?.id).length, 1, 'one video');
+    assert.equal(
+      google.videos.get(video.id)?.processing.outcome,
+      'succeeded',
+      'followed until YouTube finished processing',
+    );
+    assert.ok((google.videos.get(video.id)?.processingPolls ?? 0) > pollsBefore, 'the survivor polled on');
+  } finally {
+    google.processing.pollsBeforeDone = plan;
+  }
 });

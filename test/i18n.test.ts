@@ -183,6 +183,32 @@ const LONGEST: Record<string, string> = {
   input: 'x'.repeat(100), // what a member typed as a video or playlist, quoted up to 100 characters
   limit: '1.023,9 GiB', // a file's size limit
   links: Array.from({ length: 3 }, () => 'the server channel of **' + 'x'.repeat(100) + '**').join(', '), // the other links /unlink would end
+  username: 'x'.repeat(32), // a Discord username (2–32 characters), on the link pages
+  // Views and answers of /playlist, /video, /favorites and /server (#13, views).
+  playlist: 'W'.repeat(150) + '\\'.repeat(150), // a playlist's 150 characters, each escaped at worst
+  videos: '5000 videos',
+  times: '5000',
+  from: '5000',
+  changes: `renamed from **${'W'.repeat(150)}${'\\'.repeat(150)}**, new description, privacy now unlisted`,
+  link: `[${'W'.repeat(150)}${'\\'.repeat(150)}](https://www.youtube.com/playlist?list=PL${'x'.repeat(32)})`,
+  page: '1000',
+  pages: '1000',
+  liked: '100000',
+  status: 'processing failed',
+  units: '10,000,000',
+  unitLimit: '10,000,000',
+  inserts: '100,000',
+  insertLimit: '100,000',
+  day: '2026-12-24',
+  category: 'x'.repeat(20),
+  value: `<#${'1'.repeat(20)}>`,
+  ping: `<@&${'1'.repeat(20)}>`,
+  shorts: 'nicht festgelegt',
+  live: 'nicht festgelegt',
+  members: 'nicht festgelegt',
+  unlisted: 'nicht festgelegt',
+  template: 'x'.repeat(1000),
+  error: 'x'.repeat(400), // what stopped a review decision, as errors.ts words it
 };
 
 test('every message text stays within 2,000 characters with the longest values; the button label within 80', () => {
@@ -203,7 +229,7 @@ test('every message text stays within 2,000 characters with the longest values; 
 test("the upload forms' texts fit Discord's modal limits: title and labels 45 characters, hints 100", () => {
   for (const language of LANGUAGES) {
     for (const [key, text] of Object.entries(resources.get(language) ?? {})) {
-      if (!key.startsWith('upload.modal.')) continue;
+      if (!key.startsWith('upload.modal.') && !key.startsWith('review.modal.')) continue;
       const filled = text.replace(/\{\{\s*size\s*\}\}/g, LONGEST['size'] ?? '');
       const max = /Hint$|Placeholder/.test(key) ? 100 : 45;
       assert.ok([...filled].length <= max, `${language}: ${key} is ${filled.length} characters, over ${max}`);
@@ -226,7 +252,7 @@ test('every text key the code names exists', () => {
     for (const line of readFileSync(join(ROOT, file), 'utf8').split('\n')) {
       if (!/\b(t|say|said|note)\(|\bkey: '/.test(line)) continue;
       for (const match of line.matchAll(
-        /'((?:cmd|help|duration|privacy|progress|upload|link|error|page|announce|settings|language|delete|confirm)\.[A-Za-z_.*]+)'/g,
+        /'((?:cmd|help|duration|privacy|progress|upload|link|error|page|announce|settings|language|delete|confirm|paging|playlist|video|favorite|unfavorite|favorites|server|review)\.[A-Za-z_.*]+)'/g,
       ))
         keys.add(match[1] ?? '');
     }

@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.ts';
 import { settingsRepository } from '../src/store/settings.ts';
 import { grantRepository } from '../src/store/grants.ts';
 import { Keyring } from '../src/store/seal.ts';
-import { jobRepository, type JobRecord } from '../src/uploads/records.ts';
+import { jobRepository, LeaseLost, type JobRecord } from '../src/uploads/records.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
 
 const logger = createLogger('silent');
@@ -152,6 +152,36 @@ for (const backend of BACKENDS) {
         ['b', 'c', 'd'],
       );
     });
+
+    if (backend.kind === 'postgres')
+      test('uploads: a process whose lease was taken over cannot save the job any more; the new holder’s record stays', async () => {
+        const mine = jobRepository(one, keys);
+        const theirs = jobRepository(two, keys);
+        const stale: JobRecord = {
+          ...job('f'),
+          status: 'running',
+          lease: { owner: one.processId, until: Date.now() + 30_000 },
+        };
+        await mine.save(stale);
+        // The other process takes it over (its lease ran out while this one stalled) and moves it on.
+        await two
+          .collection<JobRecord>('upload')
+          .update('f', (current) =>
+            current
+              ? { ...current, received: 4096, lease: { owner: two.processId, until: Date.now() + 30_000 } }
+              : undefined,
+          );
+        // The stalled process wakes and saves what it had: refused, nothing overwritten.
+        stale.received = 1024;
+        await assert.rejects(mine.save(stale), LeaseLost);
+        const stored = await theirs.get('f');
+        assert.ok(stored);
+        assert.equal(stored.lease?.owner, two.processId);
+        assert.equal(stored.received, 4096);
+        // The holder saves as before.
+        await theirs.save({ ...stored, received: 8192 });
+        assert.equal((await mine.get('f'))?.received, 8192);
+      });
   });
 }
 

@@ -3,6 +3,7 @@
 // joins) watch uploads a moderator has not approved. The server may mean it: /server settings warns
 // and saves rather than refusing.
 import { PermissionFlagsBits, type Guild } from 'discord.js';
+import { t } from '../i18n/index.ts';
 
 /**
  * True when @everyone may view the channel: the @everyone role's own permissions, then the channel's
@@ -16,6 +17,6 @@ export async function visibleToEveryone(guild: Guild, channelId: string): Promis
   return channel.permissionsFor(guild.roles.everyone).has(PermissionFlagsBits.ViewChannel);
 }
 
-/** The warning for a review channel everyone can read (one sentence for the admin, and what to do). */
-export const publicReviewChannelWarning = (channelId: string) =>
-  `⚠️ Everyone in this server can see <#${channelId}>: review cards there show each waiting upload's title, link and thumbnail while the video is still private — if only moderators should see them, choose a channel hidden from @everyone.`;
+/** The warning for a review channel everyone can read (one sentence for the admin, in their language, and what to do). */
+export const publicReviewChannelWarning = (channelId: string, locale?: string | null) =>
+  t(locale, 'settings.publicReviewChannel', { channelId });

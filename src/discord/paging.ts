@@ -7,6 +7,7 @@ import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import type { Store } from '../store/index.ts';
 import { UserError } from '../errors.ts';
 import { customId } from './command.ts';
+import { t } from '../i18n/index.ts';
 
 export interface PageLinks {
   readonly prev: string | undefined;
@@ -21,13 +22,15 @@ const NONE = '-';
 
 /**
  * `[view, ...subject]` identify the list, e.g. ['show', playlistId]. Keeps each token in the store and
- * returns the row, or no row when there is one page.
+ * returns the row, or no row when there is one page; the buttons are labelled in the language of `locale`
+ * (the member's).
  */
 export async function pageRow(
   store: Store,
   command: string,
   view: readonly string[],
   links: PageLinks,
+  locale?: string | null,
 ): Promise<ActionRowBuilder<ButtonBuilder>[]> {
   if (!links.prev && !links.next) return [];
   const tokens = store.collection<string>(COLLECTION);
@@ -46,8 +49,8 @@ export async function pageRow(
   const [prev, next] = await Promise.all([keep(links.prev), keep(links.next)]);
   return [
     new ActionRowBuilder<ButtonBuilder>().addComponents(
-      button('◀ Previous', prev, 'p'),
-      button('Next ▶', next, 'n'),
+      button(t(locale, 'paging.previousButton'), prev, 'p'),
+      button(t(locale, 'paging.nextButton'), next, 'n'),
     ),
   ];
 }

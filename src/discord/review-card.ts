@@ -14,9 +14,10 @@ import {
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import { messageNonce } from './nonce.ts';
-import type { ReviewRecord, ReviewSurface } from '../review/reviews.ts';
+import type { Decision, ReviewNote, ReviewRecord, ReviewSurface } from '../review/reviews.ts';
 import { customId } from './command.ts';
 import { t } from '../i18n/index.ts';
+import { classifyError } from '../errors.ts';
 
 /** The language of a server's public messages (its /server settings language, else its guild_locale). */
 export type ServerLocaleOf = (guildId: string) => Promise<string | undefined>;
@@ -137,14 +138,14 @@ export function reviewButtons(id: string, missedSchedule = false, locale?: strin
   );
 }
 
-/** Asks the moderator for a new schedule, after the requested one passed. */
-export function reviewTimeModal(id: string): ModalBuilder {
+/** Asks the moderator for a new schedule, after the requested one passed; in the moderator's language (`locale`). */
+export function reviewTimeModal(id: string, locale?: string | null): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId('upload', 'when', id))
-    .setTitle('Publish at a new time')
+    .setTitle(t(locale, 'review.modal.timeTitle'))
     .addLabelComponents(
       new LabelBuilder()
-        .setLabel('When? e.g. 2026-12-24T18:00Z (UTC)')
+        .setLabel(t(locale, 'review.modal.timeLabel'))
         .setTextInputComponent(
           new TextInputBuilder()
             .setCustomId('publish_at')
@@ -155,14 +156,14 @@ export function reviewTimeModal(id: string): ModalBuilder {
     );
 }
 
-/** Asks the moderator why, before a rejection (the member is told). */
-export function reviewReasonModal(id: string): ModalBuilder {
+/** Asks the moderator why, before a rejection (the member is told); in the moderator's language (`locale`). */
+export function reviewReasonModal(id: string, locale?: string | null): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId('upload', 'reason', id))
-    .setTitle('Reject this upload')
+    .setTitle(t(locale, 'review.modal.reasonTitle'))
     .addLabelComponents(
       new LabelBuilder()
-        .setLabel('Why? The member will read this.')
+        .setLabel(t(locale, 'review.modal.reasonLabel'))
         .setTextInputComponent(
           new TextInputBuilder()
             .setCustomId('reason')
@@ -228,7 +229,10 @@ export function discordReviewSurface(
           logger.warn({ reviewId: review.id, err: error }, 'could not update the review card'),
         );
     },
-    async tellUploader(review, text) {
+    // The uploader reads it in their own language when the review knows it, else in the server's.
+    async tellUploader(review, note) {
+      const locale = review.uploaderLocale ?? (await localeFor(review.guildId));
+      const text = t(locale, note.key, note.values);
       try {
         const dm = (await client.rest.post(Routes.userChannels(), {
           body: { recipient_id: review.uploaderId },
@@ -241,4 +245,30 @@ export function discordReviewSurface(
       }
     },
   };
+}
+
+/** A note of the review service in the moderator's language; an error keeps the reference id the log has. */
+function noteText(note: ReviewNote, locale: string | null | undefined): string {
+  if (!note.error) return t(locale, note.key, note.values);
+  const classified = classifyError(note.error.cause, locale);
+  const { referenceId } = note.error;
+  const error =
+    classified.referenceId && referenceId
+      ? classified.message.replaceAll(classified.referenceId, referenceId)
+      : classified.message;
+  return t(locale, note.key, { ...note.values, error });
+}
+
+/** What the moderator who pressed hears after a review press, in their language; nothing when all went as asked. */
+export function decisionReply(decision: Decision, locale: string | null | undefined): string | undefined {
+  if (decision.kind === 'unknown') return t(locale, 'review.reply.unknown');
+  if (decision.kind === 'already') {
+    const by = decision.review.decidedBy ?? '';
+    return decision.review.status === 'approved'
+      ? t(locale, 'review.reply.alreadyApproved', { by })
+      : t(locale, 'review.reply.alreadyRejected', { by });
+  }
+  return decision.notes.length > 0
+    ? decision.notes.map((note) => noteText(note, locale)).join('\n')
+    : undefined;
 }

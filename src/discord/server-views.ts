@@ -1,9 +1,13 @@
-// How server settings and quota use read in Discord.
+// How server settings and quota use read in Discord: in the language of whoever asked (`locale`, the admin's
+// or moderator's Discord locale). Values stay as they are: channel and role mentions, ids, the template.
 import { UserError } from '../errors.ts';
 import { requireHttpsLinks } from '../google/refs.ts';
 import type { QuotaUsage } from '../google/quota.ts';
 import { serverLocale, type ServerSettings } from '../store/settings.ts';
-import { t } from '../i18n/index.ts';
+import { languageOf, t } from '../i18n/index.ts';
+import { formatNumber } from '../i18n/format.ts';
+
+type Locale = string | null | undefined;
 
 export const TEMPLATE_FIELDS = ['{title}', '{url}', '{uploader}', '{channel}', '{role}'] as const;
 
@@ -22,20 +26,26 @@ export function validateTemplate(template: string): string {
   return requireHttpsLinks(template.trim(), 'The template');
 }
 
-export function formatUsage(usage: QuotaUsage): string {
-  const percent = (used: number, limit: number) => `${Math.round((used / limit) * 100)}%`;
-  return (
-    `${usage.units.toLocaleString('en-US')} of ${usage.limits.units.toLocaleString('en-US')} units (${percent(usage.units, usage.limits.units)}), ` +
-    `${usage.inserts} of ${usage.limits.inserts} uploads — Pacific day ${usage.day}`
+export function formatUsage(usage: QuotaUsage, locale?: Locale): string {
+  const percent = new Intl.NumberFormat(languageOf(locale), { style: 'percent' }).format(
+    Math.round((usage.units / usage.limits.units) * 100) / 100,
   );
+  return t(locale, 'server.quotaUsage', {
+    units: formatNumber(locale, usage.units),
+    unitLimit: formatNumber(locale, usage.limits.units),
+    percent,
+    inserts: formatNumber(locale, usage.inserts),
+    insertLimit: formatNumber(locale, usage.limits.inserts),
+    day: usage.day,
+  });
 }
 
 /** Discord's limits for what these views show. */
 export const DISCORD_LIMITS = { content: 2000, fieldValue: 1024, fieldName: 256, embed: 6000 } as const;
 /** The longest template shown: the option's own limit. A longer stored one is shortened on screen only. */
 const TEMPLATE_SHOWN = 1000;
-export const SHORTENED_NOTE =
-  "Some long values are shortened here to fit Discord's limits; the stored settings are whole.";
+/** Said under a view whose long values were shortened to fit. */
+export const shortenedNote = (locale?: Locale): string => t(locale, 'settings.shortened');
 
 /** Cuts to at most `max` characters (code points), ending in … when cut. */
 export function shorten(text: string, max: number): { text: string; cut: boolean } {
@@ -54,20 +64,35 @@ export interface SettingsView {
   readonly shortened: boolean;
 }
 
-export function settingsView(s: ServerSettings, templateMax = TEMPLATE_SHOWN): SettingsView {
-  const channel = (id: string | undefined) => (id ? `<#${id}>` : 'not set');
-  const role = (id: string | undefined) => (id ? `<@&${id}>` : 'not set');
-  const yes = (on: boolean) => (on ? 'yes' : 'no');
-  const playlist = shorten(s.defaultPlaylist ?? 'none', 100);
+export function settingsView(s: ServerSettings, locale?: Locale, templateMax = TEMPLATE_SHOWN): SettingsView {
+  const notSet = t(locale, 'settings.notSet');
+  const channel = (id: string | undefined) => (id ? `<#${id}>` : notSet);
+  const role = (id: string | undefined) => (id ? `<@&${id}>` : notSet);
+  const yes = (on: boolean) => t(locale, on ? 'settings.yes' : 'settings.no');
+  const playlist = shorten(s.defaultPlaylist ?? t(locale, 'settings.none'), 100);
   const template = shorten(s.template, templateMax);
+  const also = {
+    members: yes(s.announceMembers),
+    ping: yes(s.announceMembersPing),
+    unlisted: yes(s.announceUnlisted),
+  };
   return {
     lines: [
-      `• Default privacy: **${s.defaultPrivacy}** · category: **${shorten(s.defaultCategory, 20).text}** · playlist: ${playlist.text}`,
-      `• Moderator role: ${role(s.moderatorRoleId)}`,
-      `• Review channel: ${channel(s.reviewChannelId)}`,
-      `• Announcements: ${channel(s.announceChannelId)} · ping: ${role(s.announceRoleId)} · Shorts: ${yes(s.announceShorts)} · live streams: ${yes(s.announceLive)}`,
-      `• Also announced: members' own uploads: ${yes(s.announceMembers)}${s.announceMembers ? ` (ping: ${yes(s.announceMembersPing)})` : ''} · unlisted videos: ${yes(s.announceUnlisted)}`,
-      languageLine(s),
+      t(locale, 'settings.defaults', {
+        privacy: t(locale, `privacy.${s.defaultPrivacy}`),
+        category: shorten(s.defaultCategory, 20).text,
+        playlist: playlist.text,
+      }),
+      t(locale, 'settings.moderatorRole', { value: role(s.moderatorRoleId) }),
+      t(locale, 'settings.reviewChannel', { value: channel(s.reviewChannelId) }),
+      t(locale, 'settings.announcements', {
+        channel: channel(s.announceChannelId),
+        ping: role(s.announceRoleId),
+        shorts: yes(s.announceShorts),
+        live: yes(s.announceLive),
+      }),
+      t(locale, s.announceMembers ? 'settings.alsoAnnouncedPing' : 'settings.alsoAnnounced', also),
+      languageLine(s, locale),
     ],
     template: template.text,
     shortened: template.cut || playlist.cut,
@@ -75,18 +100,18 @@ export function settingsView(s: ServerSettings, templateMax = TEMPLATE_SHOWN): S
 }
 
 /** Which language the server's public messages speak, by its own name, and whether it is the server's own. */
-function languageLine(s: ServerSettings): string {
+function languageLine(s: ServerSettings, locale: Locale): string {
   const name = t(serverLocale(s), 'language.name');
-  return t('en', 'settings.language', {
-    language: s.language ? name : t('en', 'settings.languageDefault', { language: name }),
+  return t(locale, 'settings.language', {
+    language: s.language ? name : t(locale, 'settings.languageDefault', { language: name }),
   });
 }
 
 /** The settings as one message text (after `prefix`), within Discord's 2,000 characters; says when shortened. */
-export function renderSettings(s: ServerSettings, prefix = ''): string {
-  const view = settingsView(s);
-  const text = `${prefix}${[...view.lines, `• Template: ${view.template}`].join('\n')}`;
-  const note = `\n_${SHORTENED_NOTE}_`;
+export function renderSettings(s: ServerSettings, locale?: Locale, prefix = ''): string {
+  const view = settingsView(s, locale);
+  const text = `${prefix}${[...view.lines, t(locale, 'settings.template', { template: view.template })].join('\n')}`;
+  const note = `\n_${shortenedNote(locale)}_`;
   const fitted = shorten(text, DISCORD_LIMITS.content - [...note].length);
   return view.shortened || fitted.cut ? `${fitted.text}${note}` : text;
 }
@@ -103,7 +128,7 @@ export interface EmbedField {
 export function fitFields(
   title: string,
   fields: readonly EmbedField[],
-  reserve = SHORTENED_NOTE.length,
+  reserve = [...shortenedNote()].length,
 ): { fields: EmbedField[]; shortened: boolean } {
   let shortened = false;
   const out = fields.map((f) => {

@@ -79,7 +79,8 @@ interface StateRecord {
   signedIn?: boolean;
 }
 
-type Base = { owner: string; reply?: ReplyTarget };
+/** `locale`: the requester's Discord locale, for the outcome's page (the reply may be past its 15 minutes). */
+type Base = { owner: string; reply?: ReplyTarget; locale?: string };
 
 export type LinkOutcome =
   | (Base & {
@@ -248,7 +249,11 @@ export function createLinkFlow({ config, store, grants, logger, newClient, revok
     if (record === undefined) return { kind: 'invalid_state' };
     await usedStates.set(hashed, true, 2 * STATE_TTL_MS);
     const reply = openReply(record);
-    return outcome({ owner: record.owner, ...(reply ? { reply } : {}) }, record);
+    const locale = record.requester.locale;
+    return outcome(
+      { owner: record.owner, ...(reply ? { reply } : {}), ...(locale ? { locale } : {}) },
+      record,
+    );
   }
 
   /**
@@ -286,7 +291,8 @@ export function createLinkFlow({ config, store, grants, logger, newClient, revok
     await usedStates.set(hashed, true, 2 * STATE_TTL_MS);
     const { owner } = record;
     const reply = openReply(record);
-    const base = { owner, ...(reply ? { reply } : {}) };
+    const locale = record.requester.locale;
+    const base = { owner, ...(reply ? { reply } : {}), ...(locale ? { locale } : {}) };
     // Someone else's browser (a forwarded Google address), or a sign-in that skipped Discord's step:
     // the code is never exchanged, so no grant exists.
     if (browser === undefined || !sameBrowser(record, browser) || (record.needsSignIn && !record.signedIn)) {

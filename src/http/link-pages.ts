@@ -16,16 +16,41 @@ export const expiredPage = (locale?: string): PageContent => ({
   paragraphs: [t(locale, 'page.expired.text')],
 });
 
+/** A page of one outcome: its status, tone, title and paragraphs (keys), in `locale`. */
+function simple(
+  locale: string | undefined,
+  status: number,
+  tone: PageContent['tone'],
+  title: string,
+  paragraphs: readonly string[],
+  values: Record<string, string> = {},
+): { status: number; content: PageContent } {
+  return {
+    status,
+    content: {
+      locale,
+      tone,
+      title: t(locale, title),
+      paragraphs: paragraphs.map((p) => t(locale, p, values)),
+    },
+  };
+}
+
 /**
- * The page for an outcome. `locale` is the browser's language, for the outcomes that know no member
- * (an unknown or used link); the others speak the language of the member who ran /link.
+ * The page for an outcome, in the language of the member who ran /link when the outcome knows them,
+ * else in `browser` (the browser's language: an unknown or used link knows nobody).
  */
-export function outcomePage(outcome: LinkOutcome, locale?: string): { status: number; content: PageContent } {
+export function outcomePage(
+  outcome: LinkOutcome,
+  browser?: string,
+): { status: number; content: PageContent } {
+  const member =
+    'requester' in outcome ? outcome.requester.locale : 'locale' in outcome ? outcome.locale : undefined;
+  const locale = member ?? browser;
   switch (outcome.kind) {
     case 'linked': {
       const who = named(outcome.requester);
       const server = outcome.owner.startsWith('guild:');
-      const locale = outcome.requester.locale;
       const say = (key: string, values: Record<string, string> = {}) => t(locale, key, values);
       return {
         status: 200,
@@ -44,95 +69,30 @@ export function outcomePage(outcome: LinkOutcome, locale?: string): { status: nu
       };
     }
     case 'denied':
-      return {
-        status: 403,
-        content: {
-          tone: 'info',
-          title: 'Nothing was linked',
-          paragraphs: [
-            "You did not allow access on Google's page. Run /link in Discord whenever you want to try again.",
-          ],
-        },
-      };
+      return simple(locale, 403, 'info', 'page.link.denied.title', ['page.link.denied.text']);
     case 'no_channel':
-      return {
-        status: 403,
-        content: {
-          tone: 'error',
-          title: 'This Google account has no YouTube channel',
-          paragraphs: [
-            `Create a channel at ${CREATE_CHANNEL_URL} (or choose another account), then run /link in Discord again.`,
-          ],
-        },
-      };
+      return simple(locale, 403, 'error', 'page.link.noChannel.title', ['page.link.noChannel.text'], {
+        url: CREATE_CHANNEL_URL,
+      });
     case 'missing_scope':
-      return {
-        status: 403,
-        content: {
-          tone: 'error',
-          title: 'A permission was not granted',
-          paragraphs: [
-            "The bot needs permission to manage your YouTube videos and playlists. Run /link in Discord again and leave every box ticked on Google's page.",
-          ],
-        },
-      };
+      return simple(locale, 403, 'error', 'page.link.missingScope.title', ['page.link.missingScope.text']);
     case 'used_state':
-      return {
-        status: 400,
-        content: {
-          locale,
-          tone: 'error',
-          title: t(locale, 'page.used.title'),
-          paragraphs: [t(locale, 'page.used.text')],
-        },
-      };
+      return simple(locale, 400, 'error', 'page.used.title', ['page.used.text']);
     case 'invalid_state':
       return { status: 400, content: expiredPage(locale) };
     case 'missing_code':
-      return {
-        status: 400,
-        content: {
-          tone: 'error',
-          title: 'Google did not complete the sign-in',
-          paragraphs: ['Nothing was linked. Run /link in Discord to try again.'],
-        },
-      };
+      return simple(locale, 400, 'error', 'page.link.notCompleted.title', ['page.link.missingCode.text']);
     case 'wrong_account':
-      return wrongAccount(outcome.requester, undefined);
+      return wrongAccount(outcome.requester, undefined, browser);
     case 'signin_failed':
-      return {
-        status: 403,
-        content: {
-          tone: 'error',
-          title: 'The Discord sign-in did not complete',
-          paragraphs: [
-            'Nothing was linked, and this link no longer works. Run /link in Discord to try again.',
-          ],
-        },
-      };
+      return simple(locale, 403, 'error', 'page.link.signinFailed.title', ['page.link.signinFailed.text']);
     case 'unconfirmed':
-      return {
-        status: 400,
-        content: {
-          tone: 'error',
-          title: 'This sign-in did not start in this browser',
-          paragraphs: [
-            'Nothing was linked. Open the button of your own /link reply in Discord and do every step in the same browser.',
-            'If someone sent you this address, close this page.',
-          ],
-        },
-      };
+      return simple(locale, 400, 'error', 'page.link.unconfirmed.title', [
+        'page.link.unconfirmed.text',
+        'page.link.unconfirmed.forwarded',
+      ]);
     case 'exchange_failed':
-      return {
-        status: 502,
-        content: {
-          tone: 'error',
-          title: 'Google did not complete the sign-in',
-          paragraphs: [
-            'The sign-in could not be confirmed with Google, so nothing was linked. Run /link in Discord to try again.',
-          ],
-        },
-      };
+      return simple(locale, 502, 'error', 'page.link.notCompleted.title', ['page.link.exchangeFailed.text']);
   }
 }
 
@@ -166,19 +126,25 @@ export function confirmPage(
   };
 }
 
-/** The browser signed in to Discord as someone other than the member who ran /link. */
+/** The browser signed in to Discord as someone other than the member who ran /link (in their language). */
 export function wrongAccount(
   requester: LinkRequester,
   signedIn: { username: string } | undefined,
+  browser?: string,
 ): { status: number; content: PageContent } {
+  const locale = requester.locale ?? browser;
+  const who = named(requester);
   return {
     status: 403,
     content: {
+      locale,
       tone: 'error',
-      title: 'This link belongs to another Discord account',
+      title: t(locale, 'page.link.wrongAccount.title'),
       paragraphs: [
-        `It was made for ${named(requester)}${signedIn ? `, but you signed in to Discord as @${signedIn.username}` : ''}. Nothing was linked, and this link no longer works.`,
-        'To link your own YouTube channel, run /link in Discord yourself.',
+        signedIn
+          ? t(locale, 'page.link.wrongAccount.textSignedIn', { who, username: signedIn.username })
+          : t(locale, 'page.link.wrongAccount.text', { who }),
+        t(locale, 'page.link.wrongAccount.yours'),
       ],
     },
   };

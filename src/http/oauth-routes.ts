@@ -18,7 +18,7 @@ import type { Route } from './server.ts';
 
 export { outcomePage } from './link-pages.ts';
 
-/** The browser's language (Accept-Language), for pages whose member is not known. */
+/** The browser's language (Accept-Language), for pages whose member is not known (or not recorded). */
 const browserLanguage = (req: { headers: { 'accept-language'?: string | undefined } }) =>
   languageFromAcceptLanguage(req.headers['accept-language']);
 
@@ -123,7 +123,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
         const outcome = await oauth.abandon(result.next);
         logger.info({ outcome: outcome.kind }, 'discord sign-in callback');
         report(outcome);
-        const { status, content } = outcomePage(outcome);
+        const { status, content } = outcomePage(outcome, browserLanguage(req));
         sendPage(res, status, content);
         return;
       }
@@ -132,8 +132,8 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
         report(checked.outcome);
         const { status, content } =
           checked.outcome.kind === 'wrong_account'
-            ? wrongAccount(checked.outcome.requester, result.user)
-            : outcomePage(checked.outcome);
+            ? wrongAccount(checked.outcome.requester, result.user, browserLanguage(req))
+            : outcomePage(checked.outcome, browserLanguage(req));
         sendPage(res, status, content);
         return;
       }
@@ -145,7 +145,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Record<string, Route> 
       const outcome = await oauth.complete(url.searchParams, browser.read(req));
       logger.info({ outcome: outcome.kind }, 'oauth callback');
       report(outcome);
-      const { status, content } = outcomePage(outcome);
+      const { status, content } = outcomePage(outcome, browserLanguage(req));
       sendPage(res, status, content);
     },
   };

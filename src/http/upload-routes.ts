@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Server as TusServer, MemoryLocker } from '@tus/server';
 import type { Logger } from '../logger.ts';
+import { languageFromAcceptLanguage, t } from '../i18n/index.ts';
 import type { JobRepository } from '../uploads/records.ts';
 import { hashToken, type PageLinks } from '../uploads/page-links.ts';
 import { RelayRefusal, type Relay } from '../uploads/relay.ts';
@@ -55,23 +56,15 @@ const ASSETS: Record<string, { file: string; type: string }> = {
  */
 const drainLimit = (chunkBytes: number) => (chunkBytes > 0 ? chunkBytes : CHUNK_BYTES) + 16 * 1024 * 1024;
 
+/** The pages of a link that opens nothing; they name nobody, so they speak the browser's language. */
 const GONE = {
-  unknown: {
-    status: 404,
-    title: 'This upload link is not valid',
-    text: 'The link is not known. Run /upload again in Discord to get a new one.',
-  },
-  expired: {
-    status: 410,
-    title: 'This upload link has expired',
-    text: 'Upload links work for one hour. Run /upload again in Discord to get a new one.',
-  },
-  used: {
-    status: 410,
-    title: 'This upload link was already used',
-    text: 'Each link uploads one video. Run /upload again in Discord to upload another.',
-  },
+  unknown: { status: 404, title: 'page.upload.unknown.title', text: 'page.upload.unknown.text' },
+  expired: { status: 410, title: 'page.upload.expired.title', text: 'page.upload.expired.text' },
+  used: { status: 410, title: 'page.upload.used.title', text: 'page.upload.used.text' },
 } as const;
+
+/** The browser's language (Accept-Language). */
+const browserLanguage = (req: IncomingMessage) => languageFromAcceptLanguage(req.headers['accept-language']);
 
 export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
   const origin = new URL(o.publicUrl).origin;
@@ -110,26 +103,30 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
     return entry.count > (o.ratePerMinute ?? 600);
   };
 
-  const gonePage = (res: ServerResponse, kind: keyof typeof GONE) => {
-    const g = GONE[kind];
-    sendPage(res, g.status, { tone: 'error', title: g.title, paragraphs: [g.text] });
+  const gonePage = (req: IncomingMessage, res: ServerResponse, kind: keyof typeof GONE) => {
+    const { status, title, text } = GONE[kind];
+    const locale = browserLanguage(req);
+    sendPage(res, status, { locale, tone: 'error', title: t(locale, title), paragraphs: [t(locale, text)] });
   };
 
-  const page: Route = async (_req, res, url) => {
+  const page: Route = async (req, res, url) => {
     const token = url.pathname.slice('/u/'.length);
     if (limited(hashToken(token))) return sendJson(res, 429, { error: 'too many requests' });
     const state = await o.links.resolve(token);
-    if (state.kind !== 'open') return gonePage(res, state.kind);
+    if (state.kind !== 'open') return gonePage(req, res, state.kind);
     const { job } = state;
+    // The member's language (kept with the job since /upload); a job recorded before: the browser's.
+    const locale = job.locale ?? browserLanguage(req);
     const html = uploadPage({
       token,
       job,
       member: (await o.member(job.owner).catch(() => undefined)) ?? {
-        displayName: 'a Discord member',
+        displayName: t(locale, 'page.upload.someone'),
         username: job.owner,
       },
       maxBytes: o.maxBytes,
       chunkBytes: o.chunkBytes,
+      locale,
     });
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',

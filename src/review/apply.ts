@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { OAuthService } from '../google/oauth.ts';
 import { youtubeClient } from '../google/youtube.ts';
 import { classifyError, googleReason } from '../errors.ts';
-import type { ReviewRecord } from './reviews.ts';
+import type { ReviewNote, ReviewRecord } from './reviews.ts';
 
 export interface YouTubeDeps {
   readonly oauth: OAuthService;
@@ -42,9 +42,9 @@ export async function applyDecision(
   review: ReviewRecord,
   approve: boolean,
   repeat: boolean,
-): Promise<string[]> {
+): Promise<ReviewNote[]> {
   const { rootUrl } = deps;
-  const notes: string[] = [];
+  const notes: ReviewNote[] = [];
   await deps.oauth.withClient(review.account, async (client) => {
     const yt = youtubeClient(rootUrl, client);
     if (!approve) {
@@ -53,7 +53,7 @@ export async function applyDecision(
       } catch (error) {
         // Already gone (deleted in YouTube Studio meanwhile, or by a press before a crash): done.
         if (googleReason(error) !== 'videoNotFound') throw error;
-        notes.push('The video was already gone from YouTube.');
+        notes.push({ key: 'review.note.alreadyGone', values: {} });
       }
       return;
     }
@@ -101,7 +101,12 @@ export async function applyDecision(
           );
         }
       } catch (error) {
-        notes.push(`Adding it to the playlist failed: ${classifyError(error).message}`);
+        const { kind, detail, referenceId } = classifyError(error);
+        deps.logger.warn(
+          { reviewId: review.id, playlistId: review.playlistId, kind, ...detail, referenceId, err: error },
+          'review: the approved video could not be added to the playlist',
+        );
+        notes.push({ key: 'review.note.playlistFailed', values: {}, error: { cause: error, referenceId } });
       }
     }
   });

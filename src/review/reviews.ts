@@ -24,6 +24,7 @@ import type { OAuthService } from '../google/oauth.ts';
 import { classifyError, googleReason, UserError } from '../errors.ts';
 import { applyDecision, playlistTitle } from './apply.ts';
 import { parsePublishAt, type Privacy } from '../uploads/metadata.ts';
+import type { Values } from '../i18n/index.ts';
 
 export interface ReviewRecord {
   readonly id: string;
@@ -31,6 +32,8 @@ export interface ReviewRecord {
   /** The grant owner of the server's channel. */
   readonly account: string;
   readonly uploaderId: string;
+  /** The uploader's Discord locale when they uploaded: what the bot tells them is in their language. */
+  readonly uploaderLocale?: string | undefined;
   readonly videoId: string;
   readonly title: string;
   /** What the member asked; becomes 'public' when a moderator publishes a missed schedule at once. */
@@ -57,17 +60,33 @@ export interface ReviewRecord {
 /** How an approval applies the schedule: as requested, at once, or at a new time. */
 export type ApproveAs = { kind: 'requested' } | { kind: 'now' } | { kind: 'at'; publishAt: string };
 
+/**
+ * A note to the moderator who pressed: a text of src/i18n/locales and its values (the service knows no languages).
+ * `error` is what stopped the work, told in the moderator's language under the reference id the log has.
+ */
+export interface ReviewNote {
+  readonly key: string;
+  readonly values: Values;
+  readonly error?: { readonly cause: unknown; readonly referenceId?: string | undefined } | undefined;
+}
+
 export type Decision =
-  | { kind: 'approved'; review: ReviewRecord; notes: string[] }
-  | { kind: 'rejected'; review: ReviewRecord; notes: string[] }
+  | { kind: 'approved'; review: ReviewRecord; notes: ReviewNote[] }
+  | { kind: 'rejected'; review: ReviewRecord; notes: ReviewNote[] }
   /** YouTube did not take the change: nothing was recorded, the review is still pending, press again. */
-  | { kind: 'failed'; review: ReviewRecord; notes: string[] }
+  | { kind: 'failed'; review: ReviewRecord; notes: ReviewNote[] }
   /** The schedule passed while the upload waited: nothing changed, the card now offers Publish now / New time. */
-  | { kind: 'expired'; review: ReviewRecord; notes: string[] }
+  | { kind: 'expired'; review: ReviewRecord; notes: ReviewNote[] }
   /** Another moderator's press (named in the notes) is being applied right now. */
-  | { kind: 'busy'; review: ReviewRecord; notes: string[] }
+  | { kind: 'busy'; review: ReviewRecord; notes: ReviewNote[] }
   | { kind: 'already'; review: ReviewRecord }
   | { kind: 'unknown' };
+
+/** What the uploader is told: a text's key and its values (the service knows no languages). */
+export interface UploaderNote {
+  readonly key: string;
+  readonly values: Values;
+}
 
 /** What the Discord side does with reviews: post the card, update it, tell the uploader. */
 export interface ReviewSurface {
@@ -76,7 +95,8 @@ export interface ReviewSurface {
     channelId: string,
   ): Promise<{ channelId: string; messageId: string } | undefined>;
   updateCard(review: ReviewRecord): Promise<void>;
-  tellUploader(review: ReviewRecord, text: string): Promise<void>;
+  /** A note to the uploader: a text of src/i18n/locales, rendered in the uploader's language by the surface. */
+  tellUploader(review: ReviewRecord, note: UploaderNote): Promise<void>;
 }
 
 /** A decision being applied: by whom, since when. Past the lease, its process is taken to be gone. */
@@ -131,9 +151,7 @@ export function createReviews(deps: {
     return {
       kind: 'expired',
       review,
-      notes: [
-        `The scheduled time (${publishAt}) passed while this upload waited for review, so YouTube cannot schedule it any more. Press **Publish now** on the card, **New time** to choose another, or Reject.`,
-      ],
+      notes: [{ key: 'review.note.expired', values: { when: publishAt } }],
     };
   }
 
@@ -158,7 +176,7 @@ export function createReviews(deps: {
       } else if (as.kind === 'at') review.publishAt = as.publishAt;
       if (passed(review.publishAt)) return expire(review, review.publishAt ?? '', token);
     }
-    let notes: string[];
+    let notes: ReviewNote[];
     try {
       notes = await applyDecision(deps, review, approve, repeat);
     } catch (error) {
@@ -166,7 +184,7 @@ export function createReviews(deps: {
         return expire(review, review.publishAt, token);
       review.publishAt = asked;
       await release(id, token);
-      const { message, kind, detail, referenceId } = classifyError(error);
+      const { kind, detail, referenceId } = classifyError(error);
       logger.warn(
         { reviewId: id, guildId, approve, kind, ...detail, referenceId, err: error },
         'review decision could not be applied on YouTube; the review stays pending',
@@ -175,10 +193,12 @@ export function createReviews(deps: {
         kind: 'failed',
         review,
         notes: [
-          approve
-            ? `Approving did not go through: YouTube did not change the video's privacy. ${message}`
-            : `Rejecting did not go through: YouTube did not delete the video. ${message}`,
-          `Nothing was recorded and the member was not told; the upload is still waiting, so you can press ${approve ? 'Approve' : 'Reject'} again.`,
+          {
+            key: approve ? 'review.note.approveFailed' : 'review.note.rejectFailed',
+            values: {},
+            error: { cause: error, referenceId },
+          },
+          { key: approve ? 'review.note.stillWaitingApprove' : 'review.note.stillWaitingReject', values: {} },
         ],
       };
     }
@@ -198,12 +218,15 @@ export function createReviews(deps: {
   /** After a recorded decision: the card shows it, the uploader hears it, an approved video is announced. */
   async function followUp(review: ReviewRecord): Promise<void> {
     await deps.surface.updateCard(review);
-    const link = `https://youtu.be/${review.videoId}`;
+    const url = `https://youtu.be/${review.videoId}`;
+    const { title, reason } = review;
     await deps.surface.tellUploader(
       review,
       review.status === 'approved'
-        ? `✅ Your upload **${review.title}** to the server's channel was approved: ${link}`
-        : `Your upload **${review.title}** to the server's channel was not accepted and has been removed.${review.reason ? ` Reason: ${review.reason}` : ''}`,
+        ? { key: 'review.dm.approved', values: { title, url } }
+        : reason
+          ? { key: 'review.dm.rejectedBecause', values: { title, reason } }
+          : { key: 'review.dm.rejected', values: { title } },
     );
     if (review.status === 'approved' && deps.onApproved)
       await deps
@@ -242,12 +265,10 @@ export function createReviews(deps: {
         { reviewId: review.id, guildId: review.guildId, channelId, videoId: review.videoId },
         'review card could not be posted: the upload stays private and no review is open',
       );
-      await deps.surface.tellUploader(
-        review,
-        `Your upload **${review.title}** to the server's channel could not be put up for review: ` +
-          "I cannot post in the server's review channel. The video stays private on the server's channel — " +
-          'ask a moderator to check the review channel in /server settings.',
-      );
+      await deps.surface.tellUploader(review, {
+        key: 'review.dm.notPosted',
+        values: { title: review.title },
+      });
     },
 
     get: (id: string) => records.get(id),
@@ -313,16 +334,15 @@ export function createReviews(deps: {
           return settle(latest, moderatorId, approve, reason, as, stale !== undefined, token);
         }
         if (Date.now() >= waitUntil) {
-          const who = /^\d{17,20}$/.test(holder.by)
-            ? `<@${holder.by}>'s decision`
-            : "Another moderator's decision";
-          return {
-            kind: 'busy',
-            review: current,
-            notes: [
-              `${who} to ${holder.approve ? 'approve' : 'reject'} this upload is being applied right now. If the card still has its buttons in a moment, press again.`,
-            ],
-          };
+          const named = /^\d{17,20}$/.test(holder.by);
+          const key = holder.approve
+            ? named
+              ? 'review.note.busyApprove'
+              : 'review.note.busyApproveOther'
+            : named
+              ? 'review.note.busyReject'
+              : 'review.note.busyRejectOther';
+          return { kind: 'busy', review: current, notes: [{ key, values: named ? { by: holder.by } : {} }] };
         }
         // Another press is being applied (here or in another process): its outcome is in the store soon.
         await sleep(DECISION_POLL_MS);

@@ -9,6 +9,7 @@ import { openDriver } from './driver.ts';
 import { migrate } from './migrations.ts';
 import { attempt, sqlCollection, type StatementHook } from './collection.ts';
 import { holdProcessLock } from './process-lock.ts';
+import { holdPresence, type Presence } from './presence.ts';
 
 export type { StoreOp, StoreMethod, StatementHook } from './collection.ts';
 
@@ -53,6 +54,11 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** This process, `<hostname>:<pid>:<random>`: the owner of the leases it takes. */
   readonly processId: string;
+  /**
+   * PostgreSQL, in the bot: this process's presence lock and whose are held, so a dead process's leases
+   * are seen at once (src/store/presence.ts). Absent on SQLite (one process) and in tools.
+   */
+  readonly presence?: Pick<Presence, 'held' | 'snapshot'> | undefined;
 }
 
 export { StoreError };
@@ -66,8 +72,8 @@ export interface StoreOptions {
   /** How long ping waits for the round trip (default 5 s): a database that hangs is down too. */
   readonly pingTimeoutMs?: number | undefined;
   /**
-   * Take SQLite's one-process lock (the bot does; a tool that reads the file beside it does not). A second
-   * process that finds it held refuses to start.
+   * Take SQLite's one-process lock (the bot does; a tool that reads the file beside it does not): a second
+   * process that finds it held refuses to start. On PostgreSQL, hold this process's presence lock instead.
    */
   readonly processLock?: boolean | undefined;
   /** How often expired records are deleted (default 10 min; they read as absent before that already). */
@@ -78,6 +84,7 @@ export async function createStore(url: string, logger: Logger, options: StoreOpt
   const driver = await openDriver(url, (error) => logger.warn({ err: error }, 'store backend error'));
   const processId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   let lock: { release(): Promise<void> } | undefined;
+  let presence: Presence | undefined;
   try {
     const applied = await migrate(driver);
     if (applied.length > 0) logger.info({ migrations: applied }, 'store migrated');
@@ -132,15 +139,21 @@ export async function createStore(url: string, logger: Logger, options: StoreOpt
         clearTimeout(timer);
       }
     },
+    get presence() {
+      return presence;
+    },
     close: async () => {
       clearInterval(sweeper);
       await lock?.release();
+      await presence?.release();
       await driver.close();
     },
   };
 
   try {
     if (options.processLock && driver.kind === 'sqlite') lock = await holdProcessLock(store, url, logger);
+    if (options.processLock && driver.kind === 'postgres')
+      presence = await holdPresence(url, processId, driver.query, logger);
   } catch (error) {
     clearInterval(sweeper);
     await driver.close().catch(() => undefined);

@@ -14,7 +14,7 @@ import { createDisplay, jobView } from './display.ts';
 import { jobCare, StoreWaitInterrupted } from './patience.ts';
 import { errorNote, note, noteText, type Note } from './notes.ts';
 import { followProcessing } from './processing.ts';
-import type { JobRecord, StepName, StepRecord, StepResult } from './records.ts';
+import { LeaseLost, type JobRecord, type StepName, type StepRecord, type StepResult } from './records.ts';
 import type { UploadDeps } from './types.ts';
 import { metrics } from '../metrics.ts';
 
@@ -61,7 +61,7 @@ export async function runSteps(
   job: JobRecord,
   deps: UploadDeps,
   signal: AbortSignal,
-): Promise<'done' | 'paused'> {
+): Promise<'done' | 'paused' | 'lost'> {
   const { jobs, logger, tuning } = deps;
   const care = jobCare(
     job,
@@ -163,6 +163,8 @@ export async function runSteps(
     }
   } catch (error) {
     if (error instanceof StoreWaitInterrupted) return 'paused';
+    // Another process holds the job now: the step whose 'running' it could not record is not run here.
+    if (error instanceof LeaseLost) return 'lost';
     throw error;
   }
   return 'done';

@@ -48,6 +48,7 @@ export function createUploads(deps: UploadDeps) {
 
   /** Looks for jobs nobody live holds and takes them; true when it found the store readable. */
   async function scan(): Promise<number> {
+    await leases.refreshPresence();
     const found = await jobs.active();
     let taken = 0;
     for (const record of found) {

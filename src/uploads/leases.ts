@@ -9,7 +9,14 @@
 //
 // Time is each process's Date.now(): leases last 30 s and are renewed every 10 s, far more than the
 // clock skew between hosts of one deployment.
+//
+// On PostgreSQL a lease (and a slot) also says whether its owner held its presence lock when it took it
+// (src/store/presence.ts). Such a lease is dead as soon as the server says that lock is free — the owner's
+// connection dropped — and the lease was last renewed well before the server was asked (so a process that
+// started a moment ago is never taken for dead): a killed process's uploads move again within seconds,
+// not when its leases run out. A lease without the mark (an older release beside this one) lasts its time.
 import type { Store } from '../store/index.ts';
+import type { PresenceSnapshot } from '../store/presence.ts';
 import { FINISHED, type JobRecord } from './records.ts';
 
 export interface Lease {
@@ -17,6 +24,8 @@ export interface Lease {
   owner: string;
   /** Epoch ms; past it, the lease is free for another process. */
   until: number;
+  /** The owner held its presence lock when it took or renewed the lease: once the lock is free, so is this. */
+  present?: true;
 }
 
 interface SlotEntry {
@@ -24,6 +33,7 @@ interface SlotEntry {
   member: string;
   owner: string;
   until: number;
+  present?: true;
 }
 type SlotTable = Record<string, SlotEntry>;
 
@@ -43,6 +53,8 @@ export const DEFAULT_LEASE: LeaseTuning = { leaseMs: 30_000, renewMs: 10_000, sc
 /** The record collection the job repository (records.ts) keeps its jobs in. */
 const JOBS = 'upload';
 const SLOTS_ID = 'all';
+/** How much earlier than the server's answer a lease must have been renewed to be judged by it. */
+const SKEW_MS = 5_000;
 
 export function jobLeases(store: Store, tuning: LeaseTuning) {
   const records = store.collection<JobRecord>(JOBS);
@@ -51,15 +63,31 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
   const me = store.processId;
   const single = store.kind === 'sqlite';
 
+  /** Whose presence locks PostgreSQL held at the last look (refreshed by every scan for jobs). */
+  let seen: PresenceSnapshot | undefined;
+  const present = (): { present?: true } => (store.presence?.held() ? { present: true } : {});
+  /** The owner's presence lock was free when the server was last asked, after the lease's last renewal. */
+  const gone = (lease: { owner: string; until: number; present?: true }): boolean =>
+    lease.present === true &&
+    seen !== undefined &&
+    lease.until - tuning.leaseMs + SKEW_MS < seen.at &&
+    !seen.holds(lease.owner);
   /** Held by a live process (this one included). */
-  const live = (lease: { owner: string; until: number } | undefined, now = Date.now()): boolean =>
-    lease !== undefined && (lease.owner === me || (!single && lease.until > now));
-  const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs });
+  const live = (
+    lease: { owner: string; until: number; present?: true } | undefined,
+    now = Date.now(),
+  ): boolean => lease !== undefined && (lease.owner === me || (!single && lease.until > now && !gone(lease)));
+  const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs, ...present() });
 
   return {
     me,
     single,
     live,
+    /** Asks PostgreSQL whose presence locks are held (a failure keeps the last answer: leases then last their time). */
+    async refreshPresence(): Promise<void> {
+      if (!store.presence) return;
+      seen = await store.presence.snapshot().catch(() => seen);
+    },
     /** Whether this process holds the record's lease. */
     mine: (job: JobRecord | undefined) => job?.lease?.owner === me,
     /** A new lease of this process (for a job it creates: held from its first save). */
@@ -120,7 +148,10 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
           (others.length < limits.global &&
             others.filter(([, e]) => e.member === job.owner).length < limits.perMember);
         if (!won) return pruned ? table : undefined;
-        return { ...table, [job.id]: { member: job.owner, owner: me, until: now + tuning.leaseMs } };
+        return {
+          ...table,
+          [job.id]: { member: job.owner, owner: me, until: now + tuning.leaseMs, ...present() },
+        };
       });
       return won;
     },
@@ -135,7 +166,7 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
         for (const id of jobIds) {
           const entry = table[id];
           if (entry?.owner === me) {
-            table[id] = { ...entry, until };
+            table[id] = { member: entry.member, owner: me, until, ...present() };
             changed = true;
           }
         }

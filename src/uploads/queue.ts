@@ -155,6 +155,10 @@ export function localQueue(deps: UploadDeps) {
     track(
       runSteps(job, deps, controller.signal)
         .then(async (outcome) => {
+          if (outcome === 'lost') {
+            entry.lost = true;
+            logger.warn({ jobId: job.id }, 'upload lease lost; another process continues its steps');
+          }
           if (outcome !== 'paused' || entry.lost) return;
           logger.info({ jobId: job.id }, 'after-upload steps paused; they resume on the next start');
           await handBack(job);
@@ -174,6 +178,8 @@ export function localQueue(deps: UploadDeps) {
         status: job.status,
         received: job.received,
         takenOver: previous !== undefined,
+        // Above 0: taken before the lease ran out, because its owner's presence lock was free (it died).
+        ...(previous ? { leaseLeftMs: Math.max(0, previous.until - Date.now()) } : {}),
       },
       'resuming upload',
     );

@@ -102,6 +102,19 @@ export interface JobRecord {
 
 const INDEX = 'active';
 
+/**
+ * A save refused because another process holds the job's lease now: it took the job over (this process
+ * stalled past its lease) and continues it, so this one must stop at once and leave the record alone.
+ */
+export class LeaseLost extends Error {
+  readonly jobId: string;
+  constructor(jobId: string) {
+    super(`Upload ${jobId} is run by another process now.`);
+    this.name = 'LeaseLost';
+    this.jobId = jobId;
+  }
+}
+
 export function jobRepository(store: Store, key: Keyring) {
   const jobs = store.collection<JobRecord>('upload');
   const index = store.collection<string[]>('upload-index');
@@ -118,11 +131,28 @@ export function jobRepository(store: Store, key: Keyring) {
     },
     /**
      * Writes the whole record; keeps the active index in step with its status, with one atomic update of the
-     * index (in any process, no other save's change of the index is lost).
+     * index (in any process, no other save's change of the index is lost). On PostgreSQL, throws LeaseLost
+     * instead when another process holds the job's lease.
      */
     async save(record: JobRecord): Promise<void> {
       record.updatedAt = Date.now();
-      await jobs.set(record.id, record, FINISHED.includes(record.status) ? 30 * 24 * 3600 * 1000 : undefined);
+      const ttl = FINISHED.includes(record.status) ? 30 * 24 * 3600 * 1000 : undefined;
+      if (store.kind === 'sqlite') await jobs.set(record.id, record, ttl);
+      else {
+        // Fenced: written only while no other process holds the lease (a process that stalled past its
+        // lease must not overwrite what the process that took the job over has written since).
+        let refused = false;
+        await jobs.update(
+          record.id,
+          (current) => {
+            const holder = current?.lease?.owner;
+            refused = holder !== undefined && holder !== store.processId;
+            return refused ? undefined : record;
+          },
+          ttl,
+        );
+        if (refused) throw new LeaseLost(record.id);
+      }
       const active = !FINISHED.includes(record.status);
       await index.update(INDEX, (current) => {
         const ids = current ?? [];

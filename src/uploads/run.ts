@@ -11,7 +11,7 @@ import { planSteps, uploadNotes } from './after-steps.ts';
 import { createDisplay, jobView } from './display.ts';
 import { jobCare, type JobCare } from './patience.ts';
 import { SpeedMeter, type Phase } from './progress.ts';
-import type { JobRecord } from './records.ts';
+import { LeaseLost, type JobRecord } from './records.ts';
 import { note, type Note } from './notes.ts';
 import type { UploadDeps } from './types.ts';
 import { metrics } from '../metrics.ts';
@@ -267,6 +267,8 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     );
     return true;
   } catch (error) {
+    // A save refused: another process took the job over while this one stalled; it stops here at once.
+    if (error instanceof LeaseLost) entry.abortedFor = 'lost';
     if (entry.abortedFor === 'lost') {
       logger.warn({ jobId: job.id }, 'upload lease lost: another process continues the upload');
       return false;

@@ -365,6 +365,7 @@ export class FakeDiscord {
       user,
       channelId,
       ...(opts.guildId !== undefined ? { guildId: opts.guildId } : {}),
+      ...(opts.locale !== undefined ? { locale: opts.locale } : {}),
       message: { id: message.id, channelId, flags: message.flags },
     });
   }

@@ -1,7 +1,7 @@
 // Starts the real bot as a child process (`node src/index.ts`), the way `npm start` does, with its
 // configuration pointing at the local fakes. Captures its log lines for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -79,6 +79,7 @@ export function startBot(env: BotEnv, cwd = mkdtempSync(join(tmpdir(), 'tubebrid
   const lines: string[] = [];
   // TB_BOT_LOG=<folder>: every bot's output also goes to <folder>/bot-<pid>.log, to read after a failure.
   const logDir = process.env['TB_BOT_LOG'];
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const logFile = logDir ? join(logDir, `bot-${String(child.pid)}.log`) : undefined;
   const collect = (stream: NodeJS.ReadableStream | null) => {
     let rest = '';

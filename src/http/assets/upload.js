@@ -1,12 +1,22 @@
 // The upload page: checks the chosen file (a video by its first bytes, within the size limit), then
 // sends it with tus-js-client to the bot, by default the whole file in one request (or in chunks of
 // UPLOAD_PAGE_CHUNK_MIB, multiples of 256 KiB, behind a proxy that limits bodies), which the bot relays
-// to YouTube. Reloading the page and choosing the same file continues where YouTube stopped.
+// to YouTube. Reloading the page and choosing the same file continues where YouTube stopped. Every
+// sentence comes from the page's JSON block (#texts, in the member's language); numbers and sizes are
+// written with Intl in the page's language.
 (function () {
   'use strict';
   const app = document.getElementById('app');
   const d = app.dataset;
   const $ = (id) => document.getElementById(id);
+  const TEXTS = JSON.parse($('texts').textContent);
+  const LANG = document.documentElement.lang || 'en';
+  /** The sentence `name` with its {{placeholders}} filled (as text, never as HTML). */
+  function text(name, values) {
+    return String(TEXTS[name]).replace(/\{\{(\w+)\}\}/g, (all, key) =>
+      values && key in values ? String(values[key]) : all,
+    );
+  }
   const input = $('file');
   const drop = $('drop');
   const message = $('message');
@@ -18,21 +28,29 @@
   let paused = false;
   let samples = [];
 
+  // As the bot writes them (src/i18n/format.ts): binary units, one decimal, the language's own digits.
   const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const WHOLE = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0, useGrouping: false });
+  const ONE_DECIMAL = new Intl.NumberFormat(LANG, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    useGrouping: false,
+  });
+  const PERCENT = new Intl.NumberFormat(LANG, { style: 'percent', maximumFractionDigits: 0 });
   function bytes(n) {
     let i = 0;
     while (n >= 1024 && i < UNITS.length - 1) {
       n /= 1024;
       i++;
     }
-    return (i === 0 ? String(n) : n.toFixed(1)) + ' ' + UNITS[i];
+    return (i === 0 ? WHOLE : ONE_DECIMAL).format(n) + ' ' + UNITS[i];
   }
   function duration(s) {
     if (!isFinite(s)) return '…';
     s = Math.round(s);
-    if (s < 60) return s + ' s';
-    if (s < 3600) return Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
-    return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+    if (s < 60) return text('duration.s', { seconds: s });
+    if (s < 3600) return text('duration.min_s', { minutes: Math.floor(s / 60), seconds: s % 60 });
+    return text('duration.h_min', { hours: Math.floor(s / 3600), minutes: Math.floor((s % 3600) / 60) });
   }
   function say(text, tone) {
     message.textContent = text;
@@ -63,18 +81,19 @@
   }
 
   async function finished() {
-    say('Every byte is on YouTube — it is creating the video…');
+    say(text('creating'));
     for (let i = 0; i < 120; i++) {
       const s = await statusOf().catch(() => null);
       if (s && s.videoId) {
         const url = 'https://youtu.be/' + s.videoId;
-        message.textContent = 'Done! Your video: ';
+        // The sentence around the link, wherever the language puts it.
+        const [before, after] = text('done').split('{{url}}');
         const a = document.createElement('a');
         a.href = url;
         a.textContent = url;
         a.rel = 'noreferrer';
         a.target = '_blank';
-        message.appendChild(a);
+        message.replaceChildren(before, a, after || '');
         message.className = 'ok';
         pause.hidden = true;
         cancel.hidden = true;
@@ -83,20 +102,19 @@
       if (s && s.message) return say(s.message, 'error');
       await new Promise((r) => setTimeout(r, 1000));
     }
-    say('The file was sent; the result will show in Discord.', 'ok');
+    say(text('sent'), 'ok');
   }
+
+  // The bot's refusals that reach this point, by status, in the page's language (the bodies are the tus
+  // protocol's English); anything else stopped the upload, which choosing the file again resumes.
+  const REFUSALS = { 409: 'alreadyHasFile', 404: 'linkOver', 410: 'linkOver', 429: 'tooMany' };
 
   async function failed(error) {
     const s = await statusOf().catch(() => null);
     if (s && s.message) return say(s.message, 'error');
     const res = error && error.originalResponse;
-    const body = res && res.getBody && res.getBody();
-    say(
-      body
-        ? String(body).trim()
-        : 'The upload stopped: check your connection and choose the file again to continue.',
-      'error',
-    );
+    const status = res && res.getStatus && res.getStatus();
+    say(text(REFUSALS[status] || 'stopped'), 'error');
   }
 
   function show(sent, total) {
@@ -107,15 +125,11 @@
     const speed = now > first[0] ? ((sent - first[1]) * 1000) / (now - first[0]) : 0;
     const percent = total > 0 ? Math.floor((sent / total) * 100) : 0;
     bar.value = percent;
+    const values = { percent: PERCENT.format(percent / 100), sent: bytes(sent), total: bytes(total) };
     numbers.textContent =
-      percent +
-      '% · ' +
-      bytes(sent) +
-      ' of ' +
-      bytes(total) +
-      (speed > 0
-        ? ' · ' + bytes(speed) + '/s · about ' + duration((total - sent) / speed) + ' left'
-        : ' · measuring speed…');
+      speed > 0
+        ? text('progress', { ...values, speed: bytes(speed) + '/s', eta: duration((total - sent) / speed) })
+        : text('measuring', values);
   }
 
   // The file as tus-js-client reads it. A request of the whole file sends the File itself: Chromium
@@ -138,25 +152,13 @@
     if (!file || upload) return;
     say('');
     const max = Number(d.max);
-    if (file.size === 0) return say('This file is empty.', 'error');
-    if (file.size > max)
-      return say('This file is ' + bytes(file.size) + ', over the limit of ' + bytes(max) + '.', 'error');
+    if (file.size === 0) return say(text('empty'), 'error');
+    if (file.size > max) return say(text('tooBig', { size: bytes(file.size), max: bytes(max) }), 'error');
     if (d.size && (String(file.size) !== d.size || file.name !== d.name)) {
-      return say(
-        'This upload has started with another file: choose ' +
-          d.name +
-          ' (' +
-          bytes(Number(d.size)) +
-          ') to continue.',
-        'error',
-      );
+      return say(text('otherFile', { name: d.name, size: bytes(Number(d.size)) }), 'error');
     }
     const head = new Uint8Array(await file.slice(0, 512).arrayBuffer());
-    if (!isVideo(head))
-      return say(
-        file.name + ' is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).',
-        'error',
-      );
+    if (!isVideo(head)) return say(text('notVideo', { name: file.name }), 'error');
     $('filename').textContent = file.name;
     $('progress').hidden = false;
     drop.hidden = true;
@@ -196,21 +198,21 @@
     drop.classList.remove('over');
     const files = e.dataTransfer && e.dataTransfer.files;
     if (files && files.length === 1) void choose(files[0]);
-    else say('Drop one file.', 'error');
+    else say(text('dropOne'), 'error');
   });
   pause.addEventListener('click', () => {
     if (!upload) return;
     if (paused) {
       paused = false;
-      pause.textContent = 'Pause';
+      pause.textContent = text('pause');
       samples = [];
       upload.start();
       say('');
     } else {
       paused = true;
-      pause.textContent = 'Resume';
+      pause.textContent = text('resume');
       void upload.abort();
-      say('Paused. Press Resume to continue.');
+      say(text('paused'));
     }
   });
   cancel.addEventListener('click', async () => {
@@ -220,6 +222,6 @@
     pause.hidden = true;
     cancel.hidden = true;
     await current.abort(true).catch(() => {});
-    say('Cancelled: nothing was published.', 'error');
+    say(text('cancelled'), 'error');
   });
 })();

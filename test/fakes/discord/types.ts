@@ -220,6 +220,8 @@ export interface PressOptions {
   label: string | RegExp;
   user: FakeUser;
   guildId?: string | null | undefined;
+  /** The presser's Discord language (default en-US), as every interaction carries it. */
+  locale?: string | undefined;
 }
 
 /** Options of sendCommand / sendAutocomplete. */
