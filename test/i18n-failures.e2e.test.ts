@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
 import type { FakeGoogle } from './fakes/google.ts';
+import { waitFor } from './fakes/http.ts';
 import { startWorld, type World } from './support/app.ts';
 import { linkMember } from './support/link.ts';
 import { MiB, mp4Bytes } from './support/media.ts';
@@ -77,13 +78,17 @@ function upload(user: FakeUser, locale: string, bytes: Buffer, filename: string)
 
 const finished = (m: FakeMessage) => /✅|❌|🛑/.test(m.content ?? '');
 
-/** The id of the member's last failed upload, from the bot's log (the button the bot gives carries it). */
-function failedJobOf(user: FakeUser): string {
-  const entry = world.bot.logs.findLast(
-    (e) => e['msg'] === 'upload finished' && e['owner'] === user.id && e['status'] === 'failed',
-  );
-  assert.ok(typeof entry?.['jobId'] === 'string', 'the failed upload is in the log');
-  return entry['jobId'];
+/**
+ * The id of the member's failed upload, from the bot's log (the button the bot gives carries it): the
+ * result is shown first, then recorded and logged, so the line may come a moment after the message.
+ */
+function failedJobOf(user: FakeUser, before: number): Promise<string> {
+  return waitFor(() => {
+    const entry = world.bot.logs
+      .slice(before)
+      .find((e) => e['msg'] === 'upload finished' && e['owner'] === user.id && e['status'] === 'failed');
+    return typeof entry?.['jobId'] === 'string' ? entry['jobId'] : undefined;
+  }, 'the failed upload in the log');
 }
 
 test('an upload YouTube refuses when it opens the session: the German member reads why in German', async () => {
@@ -121,13 +126,14 @@ test('an upload YouTube refuses when it opens the session: the German member rea
 });
 
 test('"Show my upload" answers a Japanese member in Japanese: a failed upload and its reason', async () => {
+  const logged = world.bot.logs.length;
   google.fail(CREATE, { status: 400, reason: 'badRequest' });
   const progress = await upload(HARUKI, 'ja', mp4Bytes(256 * 1024, 1411), 'ryokou.mp4').waitForOriginal(
     finished,
     30_000,
   );
   assert.match(progress.content ?? '', /^❌ \*\*アップロードに失敗しました\*\*/);
-  const jobId = failedJobOf(HARUKI);
+  const jobId = await failedJobOf(HARUKI, logged);
   const press = (user: FakeUser, locale: string) =>
     discord
       .sendButton({
@@ -219,4 +225,24 @@ test('a German admin’s announcement template with an http:// link is refused i
     'The template links to "http://example.com/blog", which is not https://: only https:// links are accepted.',
   );
   assert.equal((await world.bot.app.ctx.settings.get(GUILD)).template, before, 'nothing saved');
+});
+
+test('an upload page never used: its expiry note reads Japanese for a Japanese member', async () => {
+  const interaction = discord.sendCommand({
+    name: 'upload',
+    user: HARUKI,
+    guildId: GUILD,
+    channelId: CHANNEL,
+    locale: 'ja',
+    options: [],
+  });
+  await interaction.waitForOriginal((m) => (m.components?.length ?? 0) > 0, 20_000);
+  // What the bot's timer does once the link's time is over (here: at once, for any age).
+  assert.equal(await world.bot.app.ctx.uploads.expireAwaiting(0, Date.now() + 1000), 1);
+  const ended = await interaction.waitForOriginal((m) => /🛑/.test(m.content ?? ''), 20_000);
+  assert.match(
+    ended.content ?? '',
+    /\nファイルが選ばれる前にアップロードリンクの有効期限が切れたため、何もアップロードされていません。新しいリンクを受け取るには \/upload をもう一度実行してください。$/,
+  );
+  assert.doesNotMatch(ended.content ?? '', /expired before a file was chosen/);
 });
