@@ -43,6 +43,8 @@ export interface ClusterOptions {
   readonly discord?: StartOptions;
   /** Extra variables for both processes (UPLOAD_CONCURRENCY…). */
   readonly env?: BotEnv;
+  /** Extra variables of each process, a's then b's (DISCORD_SHARDS…). */
+  readonly each?: readonly [BotEnv, BotEnv];
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -63,7 +65,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   const launch = async (bot: { name: string; publicUrl: string }, port: number): Promise<BotProcess> => {
     const identified = discord.identified();
-    const child = startBot({ ...env, HTTP_PORT: String(port), PUBLIC_URL: bot.publicUrl });
+    const own = options.each?.[bot.name === 'a' ? 0 : 1];
+    const child = startBot({ ...env, ...own, HTTP_PORT: String(port), PUBLIC_URL: bot.publicUrl });
     history.push(child);
     await child.waitForLog((e) => e['msg'] === 'discord ready', `bot ${bot.name} to be ready`, 60_000);
     await waitFor(
