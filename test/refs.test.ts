@@ -89,7 +89,7 @@ test('only https: links are accepted: http: and other schemes are refused with o
 
 test('text the bot posts for a member may link only https:', () => {
   assert.equal(
-    requireHttpsLinks('New: {title} {url} — more at https://example.com/x', 'The template'),
+    requireHttpsLinks('New: {title} {url} — more at https://example.com/x', 'error.templateInsecureLink'),
     'New: {title} {url} — more at https://example.com/x',
   );
   for (const text of [
@@ -98,7 +98,7 @@ test('text the bot posts for a member may link only https:', () => {
     'ftp://files.example/x',
   ]) {
     assert.throws(
-      () => requireHttpsLinks(text, 'The template'),
+      () => requireHttpsLinks(text, 'error.templateInsecureLink'),
       (e: unknown) =>
         e instanceof UserError && /^The template links to ".*", which is not https:\/\//.test(e.message),
       text,

@@ -23,7 +23,7 @@ export function validateTemplate(template: string): string {
     });
   }
   if (template.trim() === '') throw UserError.t('error.templateEmpty');
-  return requireHttpsLinks(template.trim(), 'The template');
+  return requireHttpsLinks(template.trim(), 'error.templateInsecureLink');
 }
 
 export function formatUsage(usage: QuotaUsage, locale?: Locale): string {

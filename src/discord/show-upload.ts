@@ -1,67 +1,80 @@
 // The "Show my upload" button (on the public notice posted when a member's DMs are closed, and on
 // their private reply): where the upload stands, read from its record, in a reply only the uploader
-// sees — the one private place left once the interaction token is gone and the DM is closed.
+// sees — the one private place left once the interaction token is gone and the DM is closed. It speaks
+// the language of whoever pressed (their Discord locale).
 import { escapeMarkdown, MessageFlags, type ButtonInteraction } from 'discord.js';
 import type { Context } from '../context.ts';
+import { formatBytes } from '../i18n/format.ts';
+import { t, type Values } from '../i18n/index.ts';
+import { noteText } from '../uploads/notes.ts';
 import type { JobRecord } from '../uploads/records.ts';
-import { formatBytes } from '../uploads/progress.ts';
 import { cancelButton } from './progress-message.ts';
 
-/** Where a job stands, from its record, for the uploader's eyes only. */
-export function describeJob(job: JobRecord): string {
+type Locale = string | null | undefined;
+
+/** Where a job stands, from its record, for the uploader's eyes only, in the language of `locale`. */
+export function describeJob(job: JobRecord, locale?: Locale): string {
+  const say = (key: string, values: Values = {}) => t(locale, key, values);
   const title = `**${escapeMarkdown(job.metadata.snippet.title)}**`;
-  const file = `\`${job.source.filename.replace(/`/g, "'")}\``;
+  const name = `\`${job.source.filename.replace(/`/g, "'")}\``;
   const url = job.videoId ? `https://youtu.be/${job.videoId}` : '';
+  const outcome = job.outcome === undefined ? undefined : noteText(locale, job.outcome);
   const lines: string[] = [];
   switch (job.status) {
     case 'queued':
-      lines.push(`⏳ ${title} (${file}) is waiting for an upload slot.`);
+      lines.push(say('upload.show.queued', { title, name }));
       break;
     case 'running':
       lines.push(
-        `📤 ${title} (${file}) is uploading to YouTube.`,
+        say('upload.show.running', { title, name }),
         ...(job.received > 0
-          ? [`YouTube has confirmed ${formatBytes(job.received)} of ${formatBytes(job.source.size)} so far.`]
+          ? [
+              say('upload.show.confirmed', {
+                sent: formatBytes(locale, job.received),
+                total: formatBytes(locale, job.source.size),
+              }),
+            ]
           : []),
       );
       break;
     case 'processing':
-      lines.push(`⚙️ ${title} is uploaded; YouTube is processing it: ${url}`);
+      lines.push(say('upload.show.processing', { title, url }));
       break;
     case 'done':
-      lines.push(`✅ ${title} is on YouTube: ${url}`);
-      if (job.outcome && !job.outcome.startsWith('Uploaded:')) lines.push(job.outcome);
+      lines.push(say('upload.show.done', { title, url }));
+      // "Uploaded: <url>" is the plain outcome of a video with nothing more to say (the line above has it).
+      if (outcome && !(typeof job.outcome === 'string' && job.outcome.startsWith('Uploaded:')))
+        lines.push(outcome);
       break;
     case 'failed':
-      lines.push(`❌ **Upload failed** — ${file}`, ...(job.outcome ? [job.outcome] : []));
+      lines.push(say('upload.show.failed', { name }), ...(outcome ? [outcome] : []));
       break;
     case 'cancelled':
-      lines.push(`🛑 **Cancelled** — ${file} was not published.`);
+      lines.push(say('upload.show.cancelled', { name }));
       break;
   }
-  if (job.review && ['processing', 'done'].includes(job.status)) {
-    lines.push('It stays private until a moderator approves it; you will get a DM with the decision.');
-  }
+  if (job.review && ['processing', 'done'].includes(job.status)) lines.push(say('upload.show.review'));
   return lines.join('\n').slice(0, 2000);
 }
 
-/** The "Show my upload" button: the upload's state, in a reply only the uploader sees. */
+/** The "Show my upload" button: the upload's state, in a reply only the uploader sees, in their language. */
 export async function showUpload(
   interaction: ButtonInteraction,
   ctx: Context,
   jobId: string | undefined,
 ): Promise<void> {
+  const { locale } = interaction;
   const job = jobId ? await ctx.uploads.get(jobId) : undefined;
   const mine = job !== undefined && job.owner === interaction.user.id;
   const content = !job
-    ? 'This upload is no longer known to the bot.'
+    ? t(locale, 'upload.show.unknown')
     : mine
-      ? describeJob(job)
-      : 'Only the member who started this upload can see it.';
+      ? describeJob(job, locale)
+      : t(locale, 'upload.show.notYours');
   const cancellable = mine && (job.status === 'queued' || job.status === 'running');
   await interaction.reply({
     content,
-    components: cancellable ? [cancelButton(job.id, job.locale)] : [],
+    components: cancellable ? [cancelButton(job.id, locale)] : [],
     flags: MessageFlags.Ephemeral,
     allowedMentions: { parse: [] },
   });

@@ -73,17 +73,15 @@ function refuseInsecure(input: string, key: string): void {
 
 /**
  * Refuses text that carries a link other than https:// (http://, ftp://…, plain or as a [masked](link)):
- * for text the bot posts on a member's behalf, such as the announcement template.
+ * for text the bot posts on a member's behalf, such as the announcement template. `key` names the
+ * refusal's sentence (src/i18n/locales, e.g. `error.templateInsecureLink`), which says what the text is
+ * and quotes the link as `{{input}}`, so the member reads it in their language.
  */
-export function requireHttpsLinks(text: string, what: string): string {
+export function requireHttpsLinks(text: string, key: string): string {
   const insecure = [...text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/[^\s)>]*/gi)].find(
     (m) => m[1]?.toLowerCase() !== 'https',
   );
-  if (insecure) {
-    throw new UserError(
-      `${what} links to "${insecure[0].slice(0, 100)}", which is not https://: only https:// links are accepted.`,
-    );
-  }
+  if (insecure) throw UserError.t(key, { input: quoted(insecure[0]) });
   return text;
 }
 

@@ -6,7 +6,8 @@ import { Transform, type Readable } from 'node:stream';
 import type { youtube_v3 } from '@googleapis/youtube';
 import type { OAuth2Client } from 'google-auth-library';
 import { request, type Dispatcher } from 'undici';
-import { googleReasonMessage, isNetworkError, UserError } from '../errors.ts';
+import { googleReasonError, isNetworkError, UserError } from '../errors.ts';
+import { t, type Values } from '../i18n/index.ts';
 import { metrics } from '../metrics.ts';
 
 export interface VideoMetadata {
@@ -64,10 +65,20 @@ export type UploadErrorKind =
   | 'cancelled'
   | 'too_many_retries';
 
+/** A sentence of an UploadError by key (src/i18n/locales), with its values. */
+export interface UploadText {
+  readonly key: string;
+  readonly values?: Values | undefined;
+}
+
+/** The sentence `key` (with `values`) of an UploadError. */
+export const say = (key: string, values?: Values): UploadText => ({ key, ...(values ? { values } : {}) });
+
 /**
- * Every failure the engine reports: `message` is a plain sentence safe to show a member (hence a
- * UserError, which classifyError shows as it is). `reason` is Google's error reason, `status` the
- * HTTP status, `retryAfterMs` a Retry-After the server sent; the original error is the `cause`.
+ * Every failure the engine reports: a sentence safe to show a member (hence a UserError, which
+ * classifyError shows as it is). Given by key, it is drawn in the reader's language wherever it is
+ * shown (`in(locale)`, `text`); `message` is its English. `reason` is Google's error reason, `status`
+ * the HTTP status, `retryAfterMs` a Retry-After the server sent; the original error is the `cause`.
  */
 export class UploadError extends UserError {
   readonly kind: UploadErrorKind;
@@ -77,7 +88,7 @@ export class UploadError extends UserError {
 
   constructor(
     kind: UploadErrorKind,
-    message: string,
+    sentence: UploadText | string,
     more: {
       reason?: string | undefined;
       status?: number | undefined;
@@ -85,7 +96,12 @@ export class UploadError extends UserError {
       cause?: unknown;
     } = {},
   ) {
-    super(message, more.cause === undefined ? undefined : { cause: more.cause });
+    const keyed =
+      typeof sentence === 'string' ? undefined : { key: sentence.key, values: sentence.values ?? {} };
+    super(keyed ? t('en', keyed.key, keyed.values) : (sentence as string), {
+      ...(more.cause === undefined ? {} : { cause: more.cause }),
+      ...(keyed ? { text: keyed } : {}),
+    });
     this.name = 'UploadError';
     this.kind = kind;
     this.reason = more.reason;
@@ -94,17 +110,18 @@ export class UploadError extends UserError {
   }
 }
 
+/** The engine's sentences, by key (`upload.failure.*`; English as it always read). */
 export const MESSAGES = {
-  cancelled: 'The upload was cancelled.',
-  network: 'The connection to YouTube dropped.',
-  server: (status: number) => `YouTube had a temporary problem (HTTP ${status}).`,
-  unexpected: 'YouTube answered the upload in a way I did not expect. Please try again later.',
-  sessionGone: 'YouTube lost the upload session.',
-  auth: 'Your Google link expired — run /link to connect again.',
-  forbidden: 'YouTube refused the upload: your account is not allowed to do that.',
-  invalid: 'YouTube rejected the upload request.',
-  rateLimited: 'YouTube is asking the bot to slow down. Please try again in a minute.',
-  sourceRead: 'Reading the attachment from Discord failed midway.',
+  cancelled: say('upload.failure.cancelled'),
+  network: say('upload.failure.network'),
+  server: (status: number) => say('upload.failure.server', { status: String(status) }),
+  unexpected: say('upload.failure.unexpected'),
+  sessionGone: say('upload.failure.sessionGone'),
+  auth: say('upload.failure.auth'),
+  forbidden: say('upload.failure.forbidden'),
+  invalid: say('upload.failure.invalid'),
+  rateLimited: say('upload.failure.rateLimited'),
+  sourceRead: say('upload.failure.sourceRead'),
 } as const;
 
 /** Largest error or video JSON read into memory; Google's answers are a few KiB. */
@@ -174,7 +191,7 @@ async function responseError(res: Dispatcher.ResponseData, onSession = true): Pr
   metrics.apiError('google', status);
   const reason = reasonOf(parseJson(await readSmall(res.body).catch(() => '')));
   const more = { reason, status, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
-  const known = googleReasonMessage(reason);
+  const known = googleReasonError(reason)?.text;
   if (status >= 500) return new UploadError('server', MESSAGES.server(status), more);
   switch (reason) {
     case 'quotaExceeded':
@@ -192,7 +209,8 @@ async function responseError(res: Dispatcher.ResponseData, onSession = true): Pr
   if (onSession && (status === 404 || status === 410)) {
     return new UploadError('session_gone', MESSAGES.sessionGone, more);
   }
-  if (status === 401) return new UploadError('auth', googleReasonMessage('authError') ?? MESSAGES.auth, more);
+  if (status === 401)
+    return new UploadError('auth', googleReasonError('authError')?.text ?? MESSAGES.auth, more);
   if (status === 403) return new UploadError('forbidden', known ?? MESSAGES.forbidden, more);
   if (status === 429) return new UploadError('quota', MESSAGES.rateLimited, more);
   if (status >= 400) return new UploadError('invalid', known ?? MESSAGES.invalid, more);
@@ -203,7 +221,7 @@ async function responseError(res: Dispatcher.ResponseData, onSession = true): Pr
 export function transportError(
   error: unknown,
   signal: AbortSignal | undefined,
-  message: string = MESSAGES.network,
+  message: UploadText = MESSAGES.network,
 ): unknown {
   if (error instanceof UploadError) return error;
   if (signal?.aborted === true) return new UploadError('cancelled', MESSAGES.cancelled, { cause: error });

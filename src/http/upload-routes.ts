@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Server as TusServer, MemoryLocker } from '@tus/server';
 import type { Logger } from '../logger.ts';
 import { languageFromAcceptLanguage, t } from '../i18n/index.ts';
+import { noteText } from '../uploads/notes.ts';
 import type { JobRepository } from '../uploads/records.ts';
 import { hashToken, type PageLinks } from '../uploads/page-links.ts';
 import { RelayRefusal, type Relay } from '../uploads/relay.ts';
@@ -175,7 +176,11 @@ export function uploadRoutes(o: UploadRoutesOptions): Record<string, Route> {
         videoId: job.videoId ?? null,
         received: job.received,
         size: job.source.size,
-        message: job.status === 'failed' || job.status === 'cancelled' ? (job.outcome ?? null) : null,
+        // In the member's language (the one of their /upload), as the progress message says it.
+        message:
+          (job.status === 'failed' || job.status === 'cancelled') && job.outcome !== undefined
+            ? noteText(job.locale, job.outcome)
+            : null,
       });
     }
     if (state.kind !== 'open') {

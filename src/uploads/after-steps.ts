@@ -12,7 +12,7 @@ import { youtubeClient } from '../google/youtube.ts';
 import { openSource } from './download.ts';
 import { createDisplay, jobView } from './display.ts';
 import { jobCare, StoreWaitInterrupted } from './patience.ts';
-import { errorNote, note, noteText, type Note } from './notes.ts';
+import { errorNote, note, type Note } from './notes.ts';
 import { followProcessing } from './processing.ts';
 import { LeaseLost, type JobRecord, type StepName, type StepRecord, type StepResult } from './records.ts';
 import type { UploadDeps } from './types.ts';
@@ -123,8 +123,8 @@ export async function runSteps(
       const all = [...notes(), ...(processed?.note ? [processed.note] : [])];
       // The status first: the progress sink tells a final update (the result) by it.
       job.status = failed ? 'failed' : 'done';
-      // The record's last sentence, in English (the notes are drawn in the member's language).
-      job.outcome = processed?.note ? noteText('en', processed.note) : `Uploaded: ${videoUrl}`;
+      // The record's last sentence: a note by key (drawn in the member's language wherever it is shown).
+      job.outcome = processed?.note ?? `Uploaded: ${videoUrl}`;
       await show(
         failed
           ? jobView(job, 'failed', { notes: all })

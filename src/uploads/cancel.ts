@@ -3,7 +3,7 @@
 // hidden). A job run by another live process is cancelled there: the request goes through the store,
 // its holder carries it out at its next heartbeat, and this process waits to tell the member what
 // became of it. A job nobody runs is taken (its lease) and cancelled here.
-import { endWithout, settleCancel, type Running } from './run.ts';
+import { CANCELLED_OUTCOME, endWithout, settleCancel, type Running } from './run.ts';
 import type { JobCare } from './patience.ts';
 import { FINISHED, type JobRecord } from './records.ts';
 import type { UploadDeps } from './types.ts';
@@ -96,7 +96,7 @@ export function canceller(c: CancelDeps) {
     c.busy.add(jobId);
     try {
       if (mine.status === 'awaiting') {
-        await endWithout(mine, c.deps, c.careFor(mine), 'cancelled', 'Cancelled by the uploader.', []);
+        await endWithout(mine, c.deps, c.careFor(mine), 'cancelled', CANCELLED_OUTCOME, []);
         return { kind: 'cancelled' };
       }
       return await cancelHeld(mine);

@@ -5,16 +5,17 @@
 // redirects included.
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { discard, retryAfterMs, transportError, UploadError } from '../google/resumable.ts';
+import { discard, retryAfterMs, say, transportError, UploadError } from '../google/resumable.ts';
 
 const MAX_REDIRECTS = 3;
 
+/** The source's sentences, by key (`upload.failure.source*`), drawn in the member's language. */
 export const SOURCE_MESSAGES = {
-  gone: 'The attachment is no longer available on Discord (it expired or was deleted). Send the file again.',
-  changed: 'The attachment on Discord is not the file it was when the upload started. Send the file again.',
-  refused: 'That link is not a Discord attachment, so I will not download it.',
-  network: 'The connection to Discord dropped while reading the attachment.',
-  server: (status: number) => `Discord's file server had a temporary problem (HTTP ${status}).`,
+  gone: say('upload.failure.sourceGone'),
+  changed: say('upload.failure.sourceChanged'),
+  refused: say('upload.failure.sourceRefused'),
+  network: say('upload.failure.sourceNetwork'),
+  server: (status: number) => say('upload.failure.sourceServer', { status: String(status) }),
 } as const;
 
 /** The URL parsed, if its scheme is http(s) and its host[:port] is allowed; otherwise 'source_refused'. */

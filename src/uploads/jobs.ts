@@ -11,6 +11,7 @@ import { createDisplay } from './display.ts';
 import type { JobRecord, SourceFile } from './records.ts';
 import { jobCare } from './patience.ts';
 import { endWithout } from './run.ts';
+import { note } from './notes.ts';
 import { titleFromFilename } from './metadata.ts';
 import type { UploadDeps } from './types.ts';
 import { heartbeat } from './heartbeat.ts';
@@ -198,16 +199,9 @@ export function createUploads(deps: UploadDeps) {
         if (!job) continue;
         busy.add(job.id);
         try {
-          await endWithout(
-            job,
-            deps,
-            careFor(job),
-            'cancelled',
-            'The upload link expired before a file was chosen.',
-            [
-              'The upload link expired before a file was chosen, so nothing was uploaded. Run /upload again to get a new link.',
-            ],
-          );
+          await endWithout(job, deps, careFor(job), 'cancelled', note('upload.failure.linkExpired'), [
+            note('upload.failure.linkExpiredNote'),
+          ]);
           ended++;
         } finally {
           busy.delete(job.id);

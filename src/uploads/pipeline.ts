@@ -13,6 +13,7 @@ import {
   discard,
   MESSAGES,
   querySession,
+  say,
   sendFrom,
   UploadError,
   type SessionStatus,
@@ -95,7 +96,7 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
   const net = { signal, ...(dispatcher ? { dispatcher } : {}) };
   allowedUrl(url, allowedHosts); // refused before any request, Google's included
   if (!Number.isSafeInteger(size) || size <= 0) {
-    throw new UploadError('invalid', 'The attachment is empty, so there is nothing to upload.');
+    throw new UploadError('invalid', say('upload.failure.empty'));
   }
   const tries = o.retry?.tries ?? 10;
   const baseDelayMs = o.retry?.baseDelayMs ?? 1000;
@@ -155,11 +156,11 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
     failures++;
     retries++;
     if (failures > tries) {
-      throw new UploadError(
-        'too_many_retries',
-        `The upload failed ${failures} times in a row without getting further (network or YouTube trouble). Please try again later.`,
-        { reason: error.reason, status: error.status, cause: error },
-      );
+      throw new UploadError('too_many_retries', say('upload.failure.tooManyRetries', { count: failures }), {
+        reason: error.reason,
+        status: error.status,
+        cause: error,
+      });
     }
     const delay =
       error.retryAfterMs !== undefined
@@ -278,11 +279,10 @@ export async function runUpload(o: RunUploadOptions): Promise<UploadResult> {
           resentBytes += Math.max(0, sessionSent - sessionLost);
           log.warn({ status: error.status, restarts, acknowledged: acked }, 'upload session lost');
           if (restarts > MAX_RESTARTS) {
-            throw new UploadError(
-              'session_gone',
-              'YouTube lost the upload session several times in a row. Please start the upload again later.',
-              { status: error.status, cause: error },
-            );
+            throw new UploadError('session_gone', say('upload.failure.sessionGoneAgain'), {
+              status: error.status,
+              cause: error,
+            });
           }
           uri = undefined;
           acked = frontier = sent = reported = sessionSent = sessionLost = 0;

@@ -92,8 +92,8 @@ export interface JobRecord {
   steps?: StepRecord[] | undefined;
   /** Sentences about the upload itself for the final message (a privacy YouTube forced, a cancel that came too late). */
   notes?: Note[] | undefined;
-  /** The last sentence shown when the job ended. */
-  outcome: string | undefined;
+  /** The last sentence shown when the job ended: by key (drawn in the member's language), or English from before. */
+  outcome: Note | undefined;
   /** The process running the job, until when (src/uploads/leases.ts); none while nobody holds it. */
   lease?: { owner: string; until: number } | undefined;
   createdAt: number;

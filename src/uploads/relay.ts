@@ -15,6 +15,7 @@ import {
   createSession,
   MESSAGES,
   querySession,
+  say,
   sendRange,
   tokenSource,
   UploadError,
@@ -47,11 +48,11 @@ export class RelayRefusal extends Error {
   }
 }
 
+/** A file that is not a video YouTube takes (drawn in the member's language, like every UploadError). */
 export const NOT_A_VIDEO = (name: string) =>
-  `\`${name.replace(/`/g, "'")}\` is not a video YouTube accepts (MP4, MOV, WebM, MKV, AVI, FLV, WMV, 3GP, MPEG).`;
+  say('upload.failure.notAVideo', { name: `\`${name.replace(/`/g, "'")}\`` });
 
-export const IDLE_MESSAGE =
-  'Your browser stopped sending the file for an hour, so the upload was stopped. Run /upload again to send it.';
+export const IDLE_MESSAGE = say('upload.failure.idle');
 
 export interface ServeHooks {
   sessionUri: string | undefined;

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { youtube_v3 } from '@googleapis/youtube';
 import { classifyError, UserError } from '../errors.ts';
-import { querySession, tokenSource, UploadError } from '../google/resumable.ts';
+import { querySession, say, tokenSource, UploadError } from '../google/resumable.ts';
 import { runUpload, type UploadProgress } from './pipeline.ts';
 import { planSteps, uploadNotes } from './after-steps.ts';
 import { createDisplay, jobView } from './display.ts';
@@ -39,6 +39,8 @@ export function running(job: JobRecord, shutdown: AbortSignal): Running {
 
 export const TOO_LATE_NOTE = note('progress.note.cancelTooLate');
 const UNCONFIRMED_NOTE = note('progress.note.cancelUnconfirmed');
+/** The outcome of a job its uploader cancelled (what the upload page's /status says). */
+export const CANCELLED_OUTCOME = note('upload.failure.cancelledByUploader');
 
 /** Records that the bytes are in: the video id, notes, and the steps still to run (one save, ridden out). */
 export async function recordBytesIn(
@@ -48,7 +50,7 @@ export async function recordBytesIn(
   extraNotes: Note[] = [],
 ): Promise<void> {
   const videoId = video.id;
-  if (!videoId) throw new UploadError('server', 'YouTube finished the upload but returned no video id.');
+  if (!videoId) throw new UploadError('server', say('upload.failure.noVideoId'));
   job.videoId = videoId;
   job.received = job.source.size;
   job.session = undefined;
@@ -110,7 +112,7 @@ export async function endWithout(
   deps: UploadDeps,
   care: JobCare,
   status: 'failed' | 'cancelled',
-  outcome: string,
+  outcome: Note,
   notes: Note[],
   referenceId?: string,
 ): Promise<void> {
@@ -141,7 +143,7 @@ export async function settleCancel(job: JobRecord, deps: UploadDeps, care: JobCa
     deps,
     care,
     'cancelled',
-    'Cancelled by the uploader.',
+    CANCELLED_OUTCOME,
     found === 'unknown' ? [UNCONFIRMED_NOTE] : [],
   );
   return false;
@@ -282,17 +284,18 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
     if (entry.abortedFor === 'cancel') return await settleCancel(job, deps, care);
     const classified =
       error instanceof UploadError
-        ? { message: error.message, kind: error.kind, text: undefined }
+        ? { message: error.message, kind: error.kind, text: error.text }
         : classifyError(error);
     logger.warn({ jobId: job.id, owner: job.owner, kind: classified.kind, err: error }, 'upload failed');
     metrics.uploadFailed(classified.kind);
     const reference =
       'referenceId' in classified && classified.referenceId ? classified.referenceId : undefined;
-    // The member reads the reason in their language when it has a key; the record keeps it in English.
+    // The member reads the reason in their language when it has a key (the progress message and the
+    // upload page's /status, from the record's outcome); an error without one keeps its English.
     const reason: Note = classified.text
       ? note(classified.text.key, classified.text.values)
       : classified.message;
-    await endWithout(job, deps, care, 'failed', classified.message, [reason], reference);
+    await endWithout(job, deps, care, 'failed', reason, [reason], reference);
     return false;
   } finally {
     entry.settle(job.status === 'processing' ? job.videoId : undefined);
