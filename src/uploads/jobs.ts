@@ -49,17 +49,19 @@ export function createUploads(deps: UploadDeps) {
 
   /** Looks for jobs nobody live holds and takes them; true when it found the store readable. */
   async function scan(): Promise<number> {
-    await leases.refreshPresence();
+    const view = await leases.presenceNow();
     const found = await jobs.active();
     let taken = 0;
     for (const record of found) {
       if (runs.stopping()) break;
-      if (holds(record.id) || !claimable(record) || leases.live(record.lease)) continue;
-      const job = await leases.claim(record.id, claimable);
+      if (holds(record.id) || !claimable(record) || leases.live(record.lease, Date.now(), view)) continue;
+      const job = await leases.claim(record.id, claimable, view);
       if (!job || holds(job.id)) continue;
       adopt(job, record.lease);
       taken++;
     }
+    // Only now are the dead process's slots free for this process's pump: its taken-over uploads first.
+    leases.accept(view);
     pump();
     return taken;
   }

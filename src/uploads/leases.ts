@@ -66,27 +66,37 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
   /** Whose presence locks PostgreSQL held at the last look (refreshed by every scan for jobs). */
   let seen: PresenceSnapshot | undefined;
   const present = (): { present?: true } => (store.presence?.held() ? { present: true } : {});
-  /** The owner's presence lock was free when the server was last asked, after the lease's last renewal. */
-  const gone = (lease: { owner: string; until: number; present?: true }): boolean =>
+  /** The owner's presence lock was free when the server was asked (`view`), after the lease's last renewal. */
+  const gone = (lease: { owner: string; until: number; present?: true }, view = seen): boolean =>
     lease.present === true &&
-    seen !== undefined &&
-    lease.until - tuning.leaseMs + SKEW_MS < seen.at &&
-    !seen.holds(lease.owner);
-  /** Held by a live process (this one included). */
+    view !== undefined &&
+    lease.until - tuning.leaseMs + SKEW_MS < view.at &&
+    !view.holds(lease.owner);
+  /** Held by a live process (this one included), as far as `view` (by default the last look) tells. */
   const live = (
     lease: { owner: string; until: number; present?: true } | undefined,
     now = Date.now(),
-  ): boolean => lease !== undefined && (lease.owner === me || (!single && lease.until > now && !gone(lease)));
+    view = seen,
+  ): boolean =>
+    lease !== undefined && (lease.owner === me || (!single && lease.until > now && !gone(lease, view)));
   const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs, ...present() });
 
   return {
     me,
     single,
     live,
-    /** Asks PostgreSQL whose presence locks are held (a failure keeps the last answer: leases then last their time). */
-    async refreshPresence(): Promise<void> {
-      if (!store.presence) return;
-      seen = await store.presence.snapshot().catch(() => seen);
+    /**
+     * Asks PostgreSQL whose presence locks are held (a failure keeps the last answer: leases then last
+     * their time). The scan takes a dead process's jobs with it first, and only then `accept`s it for
+     * everything else: the dead process's upload slots are freed for the uploads it was sending, taken
+     * over, rather than for whatever waits in this process.
+     */
+    async presenceNow(): Promise<PresenceSnapshot | undefined> {
+      if (!store.presence) return seen;
+      return store.presence.snapshot().catch(() => seen);
+    },
+    accept(view: PresenceSnapshot | undefined): void {
+      seen = view ?? seen;
     },
     /** Whether this process holds the record's lease. */
     mine: (job: JobRecord | undefined) => job?.lease?.owner === me,
@@ -96,13 +106,17 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
      * Takes the job's lease when nobody live holds it and `want` agrees; the record as stored after,
      * or undefined when another process holds it (or `want` said no).
      */
-    async claim(id: string, want: (job: JobRecord) => boolean): Promise<JobRecord | undefined> {
+    async claim(
+      id: string,
+      want: (job: JobRecord) => boolean,
+      view?: PresenceSnapshot,
+    ): Promise<JobRecord | undefined> {
       let won = false;
       const after = await records.update(id, (current) => {
         won =
           current !== undefined &&
           !FINISHED.includes(current.status) &&
-          !live(current.lease) &&
+          !live(current.lease, Date.now(), view ?? seen) &&
           want(current);
         return won && current ? { ...current, lease: fresh() } : undefined;
       });

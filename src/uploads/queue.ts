@@ -45,9 +45,11 @@ export function localQueue(deps: UploadDeps) {
     work.add(done);
   };
 
+  /** An upload that had started sending (taken over, or handed back) goes first: its member sees it stalled. */
+  const started = (job: JobRecord): number => (job.status === 'running' ? 0 : 1);
   const enqueue = (job: JobRecord): void => {
     queue.push(job);
-    queue.sort((a, b) => a.createdAt - b.createdAt);
+    queue.sort((a, b) => started(a) - started(b) || a.createdAt - b.createdAt);
   };
 
   /**
