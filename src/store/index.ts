@@ -58,7 +58,7 @@ export interface Store {
    * PostgreSQL, in the bot: this process's presence lock and whose are held, so a dead process's leases
    * are seen at once (src/store/presence.ts). Absent on SQLite (one process) and in tools.
    */
-  readonly presence?: Pick<Presence, 'held' | 'snapshot'> | undefined;
+  readonly presence?: Pick<Presence, 'held' | 'snapshot' | 'notify' | 'subscribe'> | undefined;
 }
 
 export { StoreError };

@@ -10,6 +10,9 @@ import type { Logger } from '../logger.ts';
 /** The first key of every presence lock (the second is the process's own); the migrations use another. */
 const PRESENCE_CLASS = 7_251_013;
 
+/** What processes tell each other at once, instead of each finding it at its next look. */
+export type Topic = 'tubebridge_upload_slots';
+
 /** A process's lock key: 31 bits of its id's hash (two ids sharing one only make a death seen later). */
 export function presenceKey(processId: string): number {
   return createHash('sha256').update(processId).digest().readUInt32BE(0) & 0x7fffffff;
@@ -24,6 +27,10 @@ export interface PresenceSnapshot {
 export interface Presence {
   /** Whether this process holds its lock now (its leases may say so). */
   held(): boolean;
+  /** Tells every process of the bot (this one too) that `topic` happened (PostgreSQL NOTIFY). */
+  notify(topic: Topic): Promise<void>;
+  /** Calls `listener` whenever any process notifies `topic` (LISTEN on the presence connection). */
+  subscribe(topic: Topic, listener: () => void): void;
   /** Whose locks are held now. */
   snapshot(): Promise<PresenceSnapshot>;
   /** Lets the lock go (the connection ends). */
@@ -43,6 +50,8 @@ export async function holdPresence(
   const key = presenceKey(processId);
   let client: pg.Client | undefined;
   let closed = false;
+  const listeners = new Map<Topic, Set<() => void>>();
+  const listen = (on: pg.Client, topic: Topic) => on.query(`LISTEN ${topic}`);
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
@@ -67,6 +76,10 @@ export async function holdPresence(
       await next.end();
       return;
     }
+    next.on('notification', (message) => {
+      for (const listener of listeners.get(message.channel as Topic) ?? []) listener();
+    });
+    for (const topic of listeners.keys()) await listen(next, topic);
     client = next;
   };
   const again = () => {
@@ -84,6 +97,20 @@ export async function holdPresence(
 
   return {
     held: () => client !== undefined,
+    async notify(topic) {
+      await query('SELECT pg_notify($1, $2)', [topic, '']);
+    },
+    subscribe(topic, listener) {
+      const set = listeners.get(topic) ?? new Set();
+      const first = set.size === 0;
+      set.add(listener);
+      listeners.set(topic, set);
+      if (first && client) {
+        listen(client, topic).catch((error: unknown) =>
+          logger.warn({ err: error, topic }, 'could not listen; the next look finds it instead'),
+        );
+      }
+    },
     async snapshot() {
       const at = Date.now();
       const rows = await query<{ key: string }>(

@@ -26,6 +26,10 @@ export function createUploads(deps: UploadDeps) {
   const { jobs, leases, logger, tuning } = deps;
   const runs = localQueue(deps);
   const { queue, sending, following, busy, counts, enqueue, pump, follow, holds, heldJobs, adopt } = runs;
+  // A slot freed in another process starts a job waiting here at once.
+  leases.onSlotFreed(() => {
+    if (queue.length > 0) pump();
+  });
 
   type Reply = { applicationId: string; token: string; createdAt: number };
   const showIn = (job: JobRecord, reply: Reply) => {

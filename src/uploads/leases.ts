@@ -187,15 +187,25 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
         return changed ? table : undefined;
       });
     },
-    /** Gives the job's slot back, so a job waiting in any process can start. */
+    /**
+     * Gives the job's slot back, so a job waiting in any process can start: every process is told at
+     * once (PostgreSQL NOTIFY) instead of finding it at its next tick, a second of an idle slot.
+     */
     async releaseSlot(jobId: string): Promise<void> {
       if (single) return;
+      let freed = false;
       await slots.update(SLOTS_ID, (current) => {
-        if (current?.[jobId]?.owner !== me) return undefined;
+        freed = current?.[jobId]?.owner === me;
+        if (!freed || !current) return undefined;
         const table = { ...current };
         delete table[jobId];
         return table;
       });
+      if (freed) await store.presence?.notify('tubebridge_upload_slots').catch(() => undefined);
+    },
+    /** Calls `listener` when any process gives a slot back. */
+    onSlotFreed(listener: () => void): void {
+      store.presence?.subscribe('tubebridge_upload_slots', listener);
     },
     /** How many slots are taken now, across every process. */
     async slotsInUse(): Promise<number> {
