@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import type { Query } from './driver.ts';
 
 /** The first key of every presence lock (the second is the process's own); the migrations use another. */
 const PRESENCE_CLASS = 7_251_013;
@@ -44,7 +45,7 @@ export interface Presence {
 export async function holdPresence(
   url: string,
   processId: string,
-  query: <R>(sql: string, params: readonly unknown[]) => Promise<R[]>,
+  query: Query,
   logger: Logger,
 ): Promise<Presence> {
   const key = presenceKey(processId);

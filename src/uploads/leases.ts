@@ -67,17 +67,13 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
   let seen: PresenceSnapshot | undefined;
   const present = (): { present?: true } => (store.presence?.held() ? { present: true } : {});
   /** The owner's presence lock was free when the server was asked (`view`), after the lease's last renewal. */
-  const gone = (lease: { owner: string; until: number; present?: true }, view = seen): boolean =>
+  const gone = (lease: Lease, view = seen): boolean =>
     lease.present === true &&
     view !== undefined &&
     lease.until - tuning.leaseMs + SKEW_MS < view.at &&
     !view.holds(lease.owner);
   /** Held by a live process (this one included), as far as `view` (by default the last look) tells. */
-  const live = (
-    lease: { owner: string; until: number; present?: true } | undefined,
-    now = Date.now(),
-    view = seen,
-  ): boolean =>
+  const live = (lease: Lease | undefined, now = Date.now(), view = seen): boolean =>
     lease !== undefined && (lease.owner === me || (!single && lease.until > now && !gone(lease, view)));
   const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs, ...present() });
 
@@ -116,7 +112,7 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
         won =
           current !== undefined &&
           !FINISHED.includes(current.status) &&
-          !live(current.lease, Date.now(), view ?? seen) &&
+          !live(current.lease, Date.now(), view) &&
           want(current);
         return won && current ? { ...current, lease: fresh() } : undefined;
       });

@@ -4,6 +4,7 @@ import type { Store } from '../store/index.ts';
 import { seal, unseal, type Keyring } from '../store/seal.ts';
 import type { VideoMetadata } from '../google/resumable.ts';
 import type { Privacy } from './metadata.ts';
+import type { Lease } from './leases.ts';
 import type { Note } from './notes.ts';
 
 /** 'awaiting': a browser upload whose page has not sent a file yet (no slot, no session). */
@@ -95,7 +96,7 @@ export interface JobRecord {
   /** The last sentence shown when the job ended: by key (drawn in the member's language), or English from before. */
   outcome: Note | undefined;
   /** The process running the job, until when (src/uploads/leases.ts); none while nobody holds it. */
-  lease?: { owner: string; until: number } | undefined;
+  lease?: Lease | undefined;
   createdAt: number;
   updatedAt: number;
 }
