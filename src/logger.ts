@@ -71,6 +71,14 @@ export function withLogFields<T>(fields: Readonly<Record<string, unknown>>, work
   return context.run({ ...context.getStore(), ...fields }, work);
 }
 
+/**
+ * Runs `work` without the fields of the work that started it: an upload's queue and run outlive the
+ * interaction that happened to start them, and must not log another member's interaction as theirs.
+ */
+export function withoutLogFields<T>(work: () => T): T {
+  return context.exit(work);
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,

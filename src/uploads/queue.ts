@@ -10,6 +10,7 @@ import { renderProgress } from './progress.ts';
 import { StoreWaitInterrupted } from './patience.ts';
 import { running, runBytes, type Running } from './run.ts';
 import type { UploadDeps } from './types.ts';
+import { withoutLogFields } from '../logger.ts';
 
 export function localQueue(deps: UploadDeps) {
   const { jobs, leases, logger, tuning } = deps;
@@ -40,8 +41,9 @@ export function localQueue(deps: UploadDeps) {
     ...[...following.values()].map((f) => f.job),
   ];
 
-  const track = (promise: Promise<void>): void => {
-    const done = promise.finally(() => work.delete(done));
+  /** Starts work of the queue, tracked until it ends; it logs its own fields, not those of who started it. */
+  const track = (start: () => Promise<void>): void => {
+    const done = withoutLogFields(start).finally(() => work.delete(done));
     work.add(done);
   };
 
@@ -82,29 +84,27 @@ export function localQueue(deps: UploadDeps) {
       return;
     }
     pumping = true;
-    track(
-      (async () => {
-        do {
-          pumpAgain = false;
-          for (const job of [...queue]) {
-            if (stopping || sending.size >= tuning.global) break;
-            if (activeFor(job.owner) >= tuning.perMember) continue;
-            let slot = false;
-            try {
-              slot = await leases.takeSlot(job, tuning);
-            } catch (error) {
-              logger.warn({ jobId: job.id, err: error }, 'could not take an upload slot; trying again');
-            }
-            if (!slot || stopping || !queue.includes(job)) continue;
-            queue.splice(queue.indexOf(job), 1);
-            shownPosition.delete(job.id);
-            send(job);
+    track(async () => {
+      do {
+        pumpAgain = false;
+        for (const job of [...queue]) {
+          if (stopping || sending.size >= tuning.global) break;
+          if (activeFor(job.owner) >= tuning.perMember) continue;
+          let slot = false;
+          try {
+            slot = await leases.takeSlot(job, tuning);
+          } catch (error) {
+            logger.warn({ jobId: job.id, err: error }, 'could not take an upload slot; trying again');
           }
-        } while (pumpAgain && !stopping);
-        pumping = false;
-        await showQueuePositions();
-      })(),
-    );
+          if (!slot || stopping || !queue.includes(job)) continue;
+          queue.splice(queue.indexOf(job), 1);
+          shownPosition.delete(job.id);
+          send(job);
+        }
+      } while (pumpAgain && !stopping);
+      pumping = false;
+      await showQueuePositions();
+    });
   }
 
   async function showQueuePositions(): Promise<void> {
@@ -123,7 +123,7 @@ export function localQueue(deps: UploadDeps) {
   function send(job: JobRecord): void {
     const entry = running(job, shutdown.signal);
     sending.set(job.id, entry);
-    track(
+    track(() =>
       runBytes(entry, deps)
         .catch((error: unknown) => {
           if (error instanceof StoreWaitInterrupted)
@@ -154,7 +154,7 @@ export function localQueue(deps: UploadDeps) {
     const controller = new AbortController();
     const entry = { job, controller, lost: false };
     following.set(job.id, entry);
-    track(
+    track(() =>
       runSteps(job, deps, controller.signal)
         .then(async (outcome) => {
           if (outcome === 'lost') {

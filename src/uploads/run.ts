@@ -248,7 +248,8 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
                 },
                 signal: entry.controller.signal,
                 retry: tuning.retry,
-                logger,
+                // The transfer's lines name their job and member.
+                logger: logger.child({ jobId: job.id, owner: job.owner }),
                 ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
               }),
         ),
