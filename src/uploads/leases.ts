@@ -136,12 +136,17 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
     },
     /**
      * Takes an upload slot for the job when the member's and the bot's limits allow (counted over
-     * every live process); renews it when the job holds one already.
+     * every live process); renews it when the job holds one already. `full`: every slot of the bot is
+     * taken, so no other job can have one either; `member`: this member's are.
      */
-    async takeSlot(job: JobRecord, limits: { perMember: number; global: number }): Promise<boolean> {
+    async takeSlot(
+      job: JobRecord,
+      limits: { perMember: number; global: number },
+    ): Promise<'taken' | 'member' | 'full'> {
       // One process: its own count (queue.ts) is the whole count.
-      if (single) return true;
+      if (single) return 'taken';
       let won = false;
+      let full = false;
       await slots.update(SLOTS_ID, (current) => {
         const now = Date.now();
         const table: SlotTable = {};
@@ -153,17 +158,17 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
           return pruned ? table : undefined;
         }
         const others = Object.entries(table).filter(([id]) => id !== job.id);
+        full = entry === undefined && others.length >= limits.global;
         won =
           entry !== undefined ||
-          (others.length < limits.global &&
-            others.filter(([, e]) => e.member === job.owner).length < limits.perMember);
+          (!full && others.filter(([, e]) => e.member === job.owner).length < limits.perMember);
         if (!won) return pruned ? table : undefined;
         return {
           ...table,
           [job.id]: { member: job.owner, owner: me, until: now + tuning.leaseMs, ...present() },
         };
       });
-      return won;
+      return won ? 'taken' : full ? 'full' : 'member';
     },
     /** Renews the slots this process holds (one write for all of them). */
     async renewSlots(jobIds: readonly string[]): Promise<void> {

@@ -22,8 +22,11 @@ export function localQueue(deps: UploadDeps) {
   const following = new Map<string, { job: JobRecord; controller: AbortController; lost: boolean }>();
   /** Jobs held for a moment outside the queue (being expired, cancelled, begun). */
   const busy = new Set<string>();
-  /** The queue position last shown per job (shown again only when it changes). */
-  const shownPosition = new Map<string, number>();
+  /**
+   * The queue position last shown per job, and when: shown again when it changes, at most once per
+   * progress interval (a start moves every job behind it; the next pass, within a second, shows the rest).
+   */
+  const shownPosition = new Map<string, { position: number; at: number }>();
   const work = new Set<Promise<void>>();
   /** Counters since start, for /metrics: jobs taken over from a dead process, and handed back. */
   const counts = { takenOver: 0, handedBack: 0 };
@@ -90,13 +93,15 @@ export function localQueue(deps: UploadDeps) {
         for (const job of [...queue]) {
           if (stopping || sending.size >= tuning.global) break;
           if (activeFor(job.owner) >= tuning.perMember) continue;
-          let slot = false;
+          let slot: Awaited<ReturnType<typeof leases.takeSlot>> | undefined;
           try {
             slot = await leases.takeSlot(job, tuning);
           } catch (error) {
             logger.warn({ jobId: job.id, err: error }, 'could not take an upload slot; trying again');
           }
-          if (!slot || stopping || !queue.includes(job)) continue;
+          // Every slot of the bot is taken (in some process): no job behind this one gets one either.
+          if (slot === 'full') break;
+          if (slot !== 'taken' || stopping || !queue.includes(job)) continue;
           queue.splice(queue.indexOf(job), 1);
           shownPosition.delete(job.id);
           send(job);
@@ -110,8 +115,11 @@ export function localQueue(deps: UploadDeps) {
   async function showQueuePositions(): Promise<void> {
     await Promise.all(
       queue.map(async (job, index) => {
-        if (shownPosition.get(job.id) === index + 1) return;
-        shownPosition.set(job.id, index + 1);
+        const shown = shownPosition.get(job.id);
+        const now = Date.now();
+        if (shown?.position === index + 1) return;
+        if (shown && now - shown.at < tuning.progressIntervalMs) return;
+        shownPosition.set(job.id, { position: index + 1, at: now });
         await deps
           .sinkFor(job, persist(job))
           .show(renderProgress(jobView(job, 'queued', { queuePosition: index + 1 })), { cancellable: true });

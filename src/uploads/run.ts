@@ -171,7 +171,9 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
   try {
     job.status = 'running';
     await care.save();
-    await show(jobView(job, 'starting'), true);
+    // The bytes never wait for Discord: the edits are serialized (display.ts), so this one still comes
+    // before the progress that follows it, while the source and the session open.
+    void show(jobView(job, 'starting'), true);
     const insert = { units: 0, inserts: 1 };
     // A store failure on the way (the grant, the quota count) waits for the store, then goes on from the
     // session in the record: the pipeline asks it what it holds before sending more.
