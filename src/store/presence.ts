@@ -23,6 +23,8 @@ export function presenceKey(processId: string): number {
 export interface PresenceSnapshot {
   readonly at: number;
   holds(processId: string): boolean;
+  /** The lock keys held (a key missing from a later look: that process is gone). */
+  readonly keys: ReadonlySet<number>;
 }
 
 export interface Presence {
@@ -121,7 +123,7 @@ export async function holdPresence(
         [PRESENCE_CLASS],
       );
       const held = new Set(rows.map((r) => Number(r.key)));
-      return { at, holds: (owner: string) => held.has(presenceKey(owner)) };
+      return { at, keys: held, holds: (owner: string) => held.has(presenceKey(owner)) };
     },
     async release() {
       closed = true;

@@ -1,8 +1,8 @@
 // The upload queue's heartbeat in each process (src/uploads/jobs.ts): every second it looks whether a
 // cancel was asked through the store for a job this process runs and whether a waiting job can have a
 // slot now; every `renewMs` it renews the leases this process holds (a job whose lease another process
-// took is let go at once); every `scanMs` it looks for jobs nobody runs (a dead process's, or handed
-// back). On SQLite this process is the only one: nobody to renew against, take over from or cancel for.
+// took is let go at once); every `scanMs`, and as soon as a process's presence lock is let go (it died),
+// it looks for jobs nobody runs (a dead process's, or handed back). On SQLite this process is the only one: nobody to renew against, take over from or cancel for.
 import type { Logger } from '../logger.ts';
 import type { JobLeases, LeaseTuning } from './leases.ts';
 import type { JobRecord } from './records.ts';
@@ -69,7 +69,8 @@ export function heartbeat(deps: HeartbeatDeps) {
           await renewAll();
         }
         await cancelsAsked();
-        if (now - lastScan >= tuning.scanMs) {
+        // A process that died is looked for at once, not at the next search of the store.
+        if (now - lastScan >= tuning.scanMs || (await leases.departed())) {
           lastScan = now;
           await deps.scan();
           return;

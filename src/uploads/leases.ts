@@ -53,8 +53,13 @@ export const DEFAULT_LEASE: LeaseTuning = { leaseMs: 30_000, renewMs: 10_000, sc
 /** The record collection the job repository (records.ts) keeps its jobs in. */
 const JOBS = 'upload';
 const SLOTS_ID = 'all';
-/** How much earlier than the server's answer a lease must have been renewed to be judged by it. */
-const SKEW_MS = 5_000;
+/**
+ * How much earlier than the server's answer a lease must have been renewed to be judged by it. On one
+ * clock no margin is needed (a process takes its lock before it marks a lease, so a lock taken after the
+ * question comes with a lease renewed after it too); this covers the clocks of hosts kept by NTP, which
+ * agree within milliseconds.
+ */
+const SKEW_MS = 2_000;
 
 export function jobLeases(store: Store, tuning: LeaseTuning) {
   const records = store.collection<JobRecord>(JOBS);
@@ -65,6 +70,10 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
 
   /** Whose presence locks PostgreSQL held at the last look (refreshed by every scan for jobs). */
   let seen: PresenceSnapshot | undefined;
+  /** The presence locks held at the last look of any kind (for `departed`). */
+  let holders: ReadonlySet<number> | undefined;
+  /** When a process was last seen to have let its presence lock go. */
+  let departedAt: number | undefined;
   const present = (): { present?: true } => (store.presence?.held() ? { present: true } : {});
   /** The owner's presence lock was free when the server was asked (`view`), after the lease's last renewal. */
   const gone = (lease: Lease, view = seen): boolean =>
@@ -75,6 +84,11 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
   /** Held by a live process (this one included), as far as `view` (by default the last look) tells. */
   const live = (lease: Lease | undefined, now = Date.now(), view = seen): boolean =>
     lease !== undefined && (lease.owner === me || (!single && lease.until > now && !gone(lease, view)));
+  /** Keeps the locks held at this look, and when one held at the look before was let go. */
+  const notice = (view: PresenceSnapshot): void => {
+    if (holders !== undefined && [...holders].some((key) => !view.keys.has(key))) departedAt = view.at;
+    holders = view.keys;
+  };
   const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs, ...present() });
 
   return {
@@ -89,7 +103,22 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
      */
     async presenceNow(): Promise<PresenceSnapshot | undefined> {
       if (!store.presence) return seen;
-      return store.presence.snapshot().catch(() => seen);
+      const view = await store.presence.snapshot().catch(() => undefined);
+      if (view) notice(view);
+      return view ?? seen;
+    },
+    /**
+     * Whether a process whose presence lock was held at an earlier look has let it go (it died) within
+     * the last few seconds: a cheap question (one read of pg_locks) asked every second, so its uploads are
+     * looked for at once and again each second until its leases, renewed up to SKEW_MS before its death,
+     * count as gone — rather than at the next search of the store.
+     */
+    async departed(): Promise<boolean> {
+      if (!store.presence) return false;
+      const view = await store.presence.snapshot().catch(() => undefined);
+      if (!view) return false;
+      notice(view);
+      return departedAt !== undefined && view.at - departedAt <= SKEW_MS + 1_000;
     },
     accept(view: PresenceSnapshot | undefined): void {
       seen = view ?? seen;
