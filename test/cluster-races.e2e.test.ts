@@ -241,7 +241,8 @@ test('a token refresh in one process never resurrects the grant /unlink deleted 
   await held.release();
 
   assert.match(await answer(unlink), /Unlinked \*\*Race Member\*\*/);
-  await answer(listing);
+  // The refreshed token died with the revoked grant: the member is told to link again, not shown playlists.
+  assert.match(await answer(listing), /run \/link/);
   await expectHandled(cluster.a, from, MEMBER, /^\/unlink/, 1, 'process a ran /unlink');
   await expectHandled(cluster.b, from, MEMBER, /^\/playlist/, 1, 'process b ran the command that refreshed');
 
