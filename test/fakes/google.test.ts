@@ -9,6 +9,7 @@ import { youtube, type youtube_v3 } from '@googleapis/youtube';
 import { CodeChallengeMethod, OAuth2Client, type Credentials } from 'google-auth-library';
 import { request } from 'undici';
 import { FakeGoogle, type FakeAccount } from './google.ts';
+import { waitFor } from './http.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/oauth/callback';
 const YOUTUBE = 'https://www.googleapis.com/auth/youtube';
@@ -139,6 +140,31 @@ describe('OAuth with google-auth-library', () => {
       mine: true,
     });
     assert.equal(ok.data.items?.length, 1);
+  });
+
+  test('a held answer: the refresh is made at once, the client hears of it only when released', async () => {
+    const minted = fake.mintTokens(alice, ['youtube']);
+    const client = oauthClient(fake);
+    client.setCredentials({ refresh_token: minted.refresh_token });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fake.fail({ method: 'POST', path: /^\/token$/ }, { holdAnswerUntil: held });
+    const issued = fake.issuedTokens().length;
+    let heard = false;
+    const refreshing = client.refreshAccessToken().then((r) => ((heard = true), r));
+    // Google made the new access token (it works already); the answer has not left.
+    const made = await waitFor(() => fake.issuedTokens().slice(issued)[0], 'the refreshed token');
+    const info = await fetch(`${fake.tokenInfoUrl}?access_token=${made}`);
+    assert.equal(info.status, 200, 'the token Google made works before the client hears of it');
+    await info.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(heard, false, 'the answer is held');
+    release();
+    const { credentials } = await refreshing;
+    assert.equal(credentials.access_token, made, 'the held answer is the one Google made');
+    // One rule, one request: the next refresh is answered at once.
+    const next = await client.refreshAccessToken();
+    assert.match(next.credentials.access_token ?? '', /^ya29\./);
   });
 
   test('revoked grants give invalid_grant; revokeToken works once', async () => {

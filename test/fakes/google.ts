@@ -62,8 +62,11 @@ interface FaultRule {
   remaining: number;
 }
 
-/** The request is carried out, but its answer leaves only after `ms` (the client waits, the change is made). */
-function holdAnswer(res: ServerResponse, ms: number): void {
+/**
+ * The request is carried out, but its answer leaves only once `release` settles (the client waits, the change is
+ * made): a slow network between Google and the client.
+ */
+function holdAnswer(res: ServerResponse, release: Promise<unknown>): void {
   const writeHead = res.writeHead.bind(res);
   const end = res.end.bind(res);
   const held: (() => void)[] = [];
@@ -73,12 +76,16 @@ function holdAnswer(res: ServerResponse, ms: number): void {
   }) as typeof res.writeHead;
   res.end = ((...args: Parameters<typeof res.end>) => {
     held.push(() => end(...args));
-    setTimeout(() => {
+    const send = () => {
       if (!res.destroyed) for (const step of held) step();
-    }, ms).unref();
+    };
+    release.then(send, send);
     return res;
   }) as typeof res.end;
 }
+
+/** A promise settled after `ms` whose timer does not keep the process alive. */
+const elapsed = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 const OAUTH_JSON_PATHS = new Set(['/token', '/revoke', '/tokeninfo', '/oauth2/v3/userinfo']);
 
@@ -418,7 +425,8 @@ export class FakeGoogle {
    * keeps what arrived, rounded down to upload.storeGranularity), by keeping fewer bytes of a resumable data PUT
    * received whole ({ keepBytes }: that many of it, rounded down to 256 KiB, answered 308 with the shorter Range —
    * the client must send the rest again), after a delay (then handled normally), or
-   * handled at once with the answer held back for `holdAnswerMs` (the change is made; the client hears of it late).
+   * handled at once with the answer held back for `holdAnswerMs`, or until the promise `holdAnswerUntil` settles
+   * (the change is made; the client hears of it late).
    */
   fail(match: FailMatch, action: FailAction, times = 1): void {
     this.faults.push({ match, action, remaining: times });
@@ -504,7 +512,8 @@ export class FakeGoogle {
       const action = this.takeFault(method, url, req.headers['content-range']);
       if (action !== null) {
         if ('delayMs' in action) await sleep(action.delayMs);
-        else if ('holdAnswerMs' in action) holdAnswer(res, action.holdAnswerMs);
+        else if ('holdAnswerMs' in action) holdAnswer(res, elapsed(action.holdAnswerMs));
+        else if ('holdAnswerUntil' in action) holdAnswer(res, action.holdAnswerUntil);
         else if ('dropAfterBytes' in action) {
           const hasBody =
             Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;

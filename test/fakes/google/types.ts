@@ -219,7 +219,8 @@ export type FailAction =
   | { dropAfterBytes: number }
   | { keepBytes: number }
   | { delayMs: number }
-  | { holdAnswerMs: number };
+  | { holdAnswerMs: number }
+  | { holdAnswerUntil: Promise<unknown> };
 
 /** One recorded visit of the authorization endpoint. */
 export interface AuthRequestRecord {
