@@ -35,7 +35,9 @@ export function localQueue(deps: UploadDeps) {
   const shutdown = new AbortController();
 
   const persist = (job: JobRecord) => () => jobs.save(job);
-  const activeFor = (owner: string) => [...sending.values()].filter((r) => r.job.owner === owner).length;
+  /** Jobs here holding a slot: sending, their bytes not all in yet. */
+  const inSlots = () => [...sending.values()].filter((r) => !r.slotFreed);
+  const activeFor = (owner: string) => inSlots().filter((r) => r.job.owner === owner).length;
   const holds = (jobId: string) =>
     busy.has(jobId) || sending.has(jobId) || following.has(jobId) || queue.some((j) => j.id === jobId);
   const heldJobs = (): JobRecord[] => [
@@ -91,7 +93,7 @@ export function localQueue(deps: UploadDeps) {
       do {
         pumpAgain = false;
         for (const job of [...queue]) {
-          if (stopping || sending.size >= tuning.global) break;
+          if (stopping || inSlots().length >= tuning.global) break;
           if (activeFor(job.owner) >= tuning.perMember) continue;
           let slot: Awaited<ReturnType<typeof leases.takeSlot>> | undefined;
           try {
@@ -127,12 +129,23 @@ export function localQueue(deps: UploadDeps) {
     );
   }
 
-  /** Sends the bytes in a slot; the slot is given back as soon as they are in. */
+  /** Sends the bytes in a slot; the slot is given back as soon as they are in (before they are recorded). */
   function send(job: JobRecord): void {
     const entry = running(job, shutdown.signal);
     sending.set(job.id, entry);
+    let freed: Promise<void> | undefined;
+    const freeSlot = (): Promise<void> => {
+      entry.slotFreed = true;
+      freed ??= leases
+        .releaseSlot(job.id)
+        .catch((error: unknown) =>
+          logger.warn({ jobId: job.id, err: error }, 'could not give the upload slot back; it runs out'),
+        )
+        .then(pump);
+      return freed;
+    };
     track(() =>
-      runBytes(entry, deps)
+      runBytes(entry, deps, () => void freeSlot())
         .catch((error: unknown) => {
           if (error instanceof StoreWaitInterrupted)
             logger.info(
@@ -143,11 +156,7 @@ export function localQueue(deps: UploadDeps) {
           return false;
         })
         .then(async (bytesIn) => {
-          await leases
-            .releaseSlot(job.id)
-            .catch((error: unknown) =>
-              logger.warn({ jobId: job.id, err: error }, 'could not give the upload slot back; it runs out'),
-            );
+          await freeSlot();
           sending.delete(job.id);
           pump();
           if (entry.abortedFor === 'lost') return;

@@ -26,6 +26,8 @@ export interface Running {
    * lease lost to another process (which continues it: this one leaves the record alone).
    */
   abortedFor: 'cancel' | 'shutdown' | 'lost' | undefined;
+  /** YouTube has every byte: the upload slot is free for the next job while this one is recorded. */
+  slotFreed: boolean;
   /** Resolves when the bytes phase is over: with the video id when the video exists. */
   readonly settled: Promise<string | undefined>;
   settle(videoId: string | undefined): void;
@@ -34,7 +36,15 @@ export interface Running {
 export function running(job: JobRecord, shutdown: AbortSignal): Running {
   let settle: (videoId: string | undefined) => void = () => {};
   const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
-  return { job, controller: new AbortController(), shutdown, abortedFor: undefined, settled, settle };
+  return {
+    job,
+    controller: new AbortController(),
+    shutdown,
+    abortedFor: undefined,
+    slotFreed: false,
+    settled,
+    settle,
+  };
 }
 
 export const TOO_LATE_NOTE = note('progress.note.cancelTooLate');
@@ -149,8 +159,15 @@ export async function settleCancel(job: JobRecord, deps: UploadDeps, care: JobCa
   return false;
 }
 
-/** Runs the bytes phase; true when the bytes are in and the steps after them are recorded. */
-export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolean> {
+/**
+ * Runs the bytes phase; true when the bytes are in and the steps after them are recorded. `bytesIn` is
+ * called the moment YouTube answers with the video, before it is recorded: the bandwidth is free.
+ */
+export async function runBytes(
+  entry: Running,
+  deps: UploadDeps,
+  bytesIn: () => void = () => {},
+): Promise<boolean> {
   const { job } = entry;
   const { jobs, logger, tuning } = deps;
   const care = jobCare(
@@ -257,6 +274,7 @@ export async function runBytes(entry: Running, deps: UploadDeps): Promise<boolea
         ),
       stopWaiting,
     );
+    bytesIn();
     await recordBytesIn(job, result.video, care);
     metrics.uploadThroughput(job.source.size - started.received, (performance.now() - started.at) / 1000);
     logger.info(
