@@ -182,7 +182,9 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
         for (const [id, entry] of Object.entries(current ?? {})) if (live(entry, now)) table[id] = entry;
         const pruned = Object.keys(table).length !== Object.keys(current ?? {}).length;
         const entry = table[job.id];
-        if (entry && entry.owner !== me) {
+        // The job's slot follows its lease: a job this process took over (its lease is ours, won in the
+        // store) has the slot it held in the process that ran it before at once, not once it is pruned.
+        if (entry && entry.owner !== me && job.lease?.owner !== me) {
           won = false;
           return pruned ? table : undefined;
         }
