@@ -7,7 +7,8 @@
 //
 //   npm run bench:load -- [--uploads 40] [--members 20] [--commanders 10] [--max-mib 256]
 //                         [--slots 3] [--processes 2] [--no-kill] [--wait-s 540]
-//                         (BENCH_LOGS=folder keeps the bots' logs)
+//                         (BENCH_LOGS=folder keeps the bots' logs; BENCH_TIMELINE=file writes, every
+//                         0.1 s: seconds, MiB at YouTube, uploads sending, uploads finished)
 //
 // Where a part of issue #12 is not in this build yet, the benchmark says so and does what the build
 // can: without test/support/postgres.ts (the PostgreSQL store) it runs ONE bot process on SQLite,
@@ -198,6 +199,8 @@ async function main(): Promise<void> {
     HTTP_PORT: String(port),
     LOG_LEVEL: 'info',
     UPLOAD_CONCURRENCY: String(slots),
+    // The flags of `npm start`: the bot as it runs in production (test/support/bot.ts starts Node's defaults).
+    NODE_OPTIONS: '--max-semi-space-size=1',
     UPLOAD_DAILY_PER_MEMBER: '1000',
     YOUTUBE_QUOTA_UNITS: '100000000',
     YOUTUBE_QUOTA_UPLOADS: '1000000',
@@ -305,12 +308,21 @@ async function main(): Promise<void> {
     const receivedNow = () => ours().reduce((sum, s) => sum + bytesIn(s), 0);
     // When YouTube had every byte of every upload, watched while the rest goes on.
     let allBytesAt: number | undefined;
+    const timeline: string[] = [];
     const watch = setInterval(() => {
-      if (allBytesAt === undefined && receivedNow() >= totalBytes) allBytesAt = performance.now();
+      const now = receivedNow();
+      if (allBytesAt === undefined && now >= totalBytes) allBytesAt = performance.now();
+      if (process.env['BENCH_TIMELINE'] && allBytesAt === undefined) {
+        const active = ours().filter((s) => !s.done).length;
+        timeline.push(
+          `${((performance.now() - started) / 1000).toFixed(1)} ${(now / MiB).toFixed(0)} ${active} ${handles.filter(finished).length}`,
+        );
+      }
     }, 100);
 
     // Commanders: /help every 2–4 s each while uploads stream; latency on the fake's clock.
     const latencies: number[] = [];
+    const slowest: { ms: number; atS: number }[] = [];
     let unanswered = 0;
     let commanding = true;
     const commandLoops = commanders.map(async (member, n) => {
@@ -323,7 +335,10 @@ async function main(): Promise<void> {
           const call = discord.calls.find(
             (c) => c.path.startsWith(`/interactions/${h.id}/`) && c.path.endsWith('/callback'),
           );
-          if (call) latencies.push(call.at - sentAt);
+          if (call) {
+            latencies.push(call.at - sentAt);
+            slowest.push({ ms: call.at - sentAt, atS: (performance.now() - started) / 1000 });
+          }
         } catch {
           unanswered++;
         }
@@ -342,6 +357,7 @@ async function main(): Promise<void> {
       const moved = ours().filter((s) => !s.done && bytesIn(s) !== before.get(s.id));
       const victim = bots[bots.length - 1];
       const killedAt = performance.now();
+      log(`kill at ${((killedAt - started) / 1000).toFixed(1)} s`);
       victim?.child.kill('SIGKILL');
       await victim?.exited;
       // Every upload that was moving at the kill must move again: the survivor's go on at once, the
@@ -390,6 +406,8 @@ async function main(): Promise<void> {
     }
     const elapsed = ((allBytesAt ?? performance.now()) - started) / 1000;
     clearInterval(watch);
+    if (process.env['BENCH_TIMELINE'])
+      writeFileSync(process.env['BENCH_TIMELINE'], `${timeline.join('\n')}\n`);
     commanding = false;
     await Promise.all(commandLoops);
 
@@ -405,6 +423,8 @@ async function main(): Promise<void> {
       const sha = hash.digest('hex');
       if (videos.length === 1 && videos[0]?.size === u.size && videos[0]?.sha256 === sha) intact++;
     }
+    const worst = [...slowest].sort((a, b) => b.ms - a.ms).slice(0, 6);
+    log(`slowest acknowledgements: ${worst.map((x) => `${x.ms} ms at ${x.atS.toFixed(1)} s`).join(', ')}`);
     const sorted = [...latencies].sort((a, b) => a - b);
     const rate = totalBytes / elapsed;
     const rateWithoutPause = totalBytes / Math.max(0.001, elapsed - (Number.isFinite(pauseS) ? pauseS : 0));
