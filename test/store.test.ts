@@ -121,16 +121,30 @@ for (const backend of BACKENDS) {
       assert.equal(await items.update('a', () => null), undefined, 'deleting nothing is no error');
 
       await items.set('b', { n: 1 });
-      let calls = 0;
-      const result = await items.update('b', (cur) => {
-        calls++;
-        // Another writer comes between this read and the write, once.
-        if (calls === 1) void items.set('b', { n: 100 });
-        return { n: (cur?.n ?? 0) + 1 };
+      // Another writer comes between this read and the write, once: its write is done before ours is
+      // tried (on PostgreSQL a write left to race may land on another connection after ours).
+      let between: (() => Promise<unknown>) | undefined;
+      const gated = await createStore(url, logger, {
+        beforeStatement: async (op) => {
+          if (op !== 'set' || between === undefined) return;
+          const run = between;
+          between = undefined;
+          await run();
+        },
       });
-      assert.ok(calls >= 1);
-      const stored = await items.get('b');
-      assert.deepEqual(stored, result, 'what update resolved to is what is stored');
+      try {
+        between = () => items.set('b', { n: 100 });
+        let calls = 0;
+        const result = await gated.collection<{ n: number }>('items').update('b', (cur) => {
+          calls++;
+          return { n: (cur?.n ?? 0) + 1 };
+        });
+        assert.equal(calls, 2, 'the write that lost ran the change again, on what the other wrote');
+        assert.deepEqual(result, { n: 101 });
+        assert.deepEqual(await items.get('b'), result, 'what update resolved to is what is stored');
+      } finally {
+        await gated.close();
+      }
 
       await items.update('short', () => ({ n: 1 }), 40);
       await new Promise((r) => setTimeout(r, 80));
