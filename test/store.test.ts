@@ -42,6 +42,23 @@ for (const backend of BACKENDS) {
     });
     after(() => store.close());
 
+    /**
+     * A second store on the same database whose next write runs `between` (the work of another writer)
+     * first, once it is set: a writer that comes between a read of this store and its write.
+     */
+    const withWriterBetween = async () => {
+      let between: (() => Promise<unknown>) | undefined;
+      const gated = await createStore(url, logger, {
+        beforeStatement: async (op) => {
+          if (op !== 'set' || between === undefined) return;
+          const run = between;
+          between = undefined;
+          await run();
+        },
+      });
+      return { gated, before: (work: () => Promise<unknown>) => (between = work) };
+    };
+
     test('records persist across a restart, collections do not overlap, a record expires', async () => {
       const things = store.collection<{ n: number }>('things');
       await things.set('a', { n: 1 });
@@ -123,17 +140,9 @@ for (const backend of BACKENDS) {
       await items.set('b', { n: 1 });
       // Another writer comes between this read and the write, once: its write is done before ours is
       // tried (on PostgreSQL a write left to race may land on another connection after ours).
-      let between: (() => Promise<unknown>) | undefined;
-      const gated = await createStore(url, logger, {
-        beforeStatement: async (op) => {
-          if (op !== 'set' || between === undefined) return;
-          const run = between;
-          between = undefined;
-          await run();
-        },
-      });
+      const { gated, before: writeFirst } = await withWriterBetween();
       try {
-        between = () => items.set('b', { n: 100 });
+        writeFirst(() => items.set('b', { n: 100 }));
         let calls = 0;
         const result = await gated.collection<{ n: number }>('items').update('b', (cur) => {
           calls++;
@@ -157,24 +166,16 @@ for (const backend of BACKENDS) {
     });
 
     test('update: a record deleted and written again between the read and the write is read again (no ABA)', async () => {
-      let between: (() => Promise<unknown>) | undefined;
-      const gated = await createStore(url, logger, {
-        beforeStatement: async (op) => {
-          if (op !== 'set' || between === undefined) return;
-          const run = between;
-          between = undefined;
-          await run();
-        },
-      });
+      const { gated, before: writeFirst } = await withWriterBetween();
       try {
         const mine = gated.collection<{ owner: string; round: number }>('aba');
         const theirs = store.collection<{ owner: string; round: number }>('aba');
         await theirs.set('lease', { owner: 'first', round: 1 });
         // Another process takes the record and adds a new one with the same content before this write.
-        between = async () => {
+        writeFirst(async () => {
           await theirs.take('lease');
           await theirs.add('lease', { owner: 'first', round: 1 });
-        };
+        });
         const seen: unknown[] = [];
         const result = await mine.update('lease', (current) => {
           seen.push(current);
