@@ -59,10 +59,13 @@ export function createDispatcher(registry: CommandRegistry, ctx: Context) {
   }
 
   async function run(interaction: Interaction, label: string, work: () => Promise<void>): Promise<void> {
+    const claiming = performance.now();
     if (!(await claim(interaction, label))) return;
     const started = performance.now();
     const fields = {
       interaction: label,
+      // How long the claim in the store took (durationMs is the rest, until the handler was done).
+      claimMs: Math.round(started - claiming),
       userId: interaction.user.id,
       guildId: interaction.guildId ?? undefined,
     };
