@@ -4,9 +4,32 @@ import { languageOf, t } from './index.ts';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
+/**
+ * One formatter per language and kind, made once: every progress edit formats a few figures, and a new
+ * Intl.NumberFormat each time costs more than the formatting.
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(language: string, digits: number | undefined): Intl.NumberFormat {
+  const key = `${language}|${digits ?? ''}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format =
+      digits === undefined
+        ? new Intl.NumberFormat(language)
+        : new Intl.NumberFormat(language, {
+            minimumFractionDigits: digits,
+            maximumFractionDigits: digits,
+            // A unit's figure stays under 1024: "1023.9 MiB", as the bot always wrote it.
+            useGrouping: false,
+          });
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 /** 1234567 → "1,234,567" (en), "1.234.567" (de), "1 234 567" (fr). */
 export function formatNumber(locale: string | null | undefined, n: number): string {
-  return new Intl.NumberFormat(languageOf(locale)).format(n);
+  return numberFormat(languageOf(locale), undefined).format(n);
 }
 
 /** Bytes in binary units with one decimal: "1.5 MiB", "1,5 MiB" (de); IEC units in every language. */
@@ -18,12 +41,7 @@ export function formatBytes(locale: string | null | undefined, n: number): strin
     unit++;
   }
   const digits = unit === 0 ? 0 : 1;
-  const number = new Intl.NumberFormat(languageOf(locale), {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-    // A unit's figure stays under 1024: "1023.9 MiB", as the bot always wrote it.
-    useGrouping: false,
-  }).format(value);
+  const number = numberFormat(languageOf(locale), digits).format(value);
   return `${number} ${UNITS[unit]}`;
 }
 
