@@ -15,7 +15,8 @@
 // and the "kill" is a SIGKILL of that process followed by a restart (take-over = the restarted
 // process resuming the uploads from what YouTube kept); `--processes 1` does the same on
 // PostgreSQL. With the store, two processes share one PostgreSQL database and the second is
-// killed; the first takes its uploads over once their leases ran out. The fakes and the measuring run
+// killed; the first takes its uploads over once it sees the killed one's presence lock go (its
+// leases are not waited out). The fakes and the measuring run
 // in this process; each bot is its own process (`node src/index.ts`, the flags of `npm start`).
 //
 // Latency is the time from the fake dispatching INTERACTION_CREATE to its callback request arriving
@@ -25,7 +26,8 @@
 // slots are counted across processes in the store, so two processes send --slots uploads together,
 // not twice that), 256 MiB each or --max-mib, from the CDN fake into resumable sessions at once, no
 // protocol work. The throughput line also shows the rate without the pause from the kill to the
-// take-over (the killed process's slots and leases run out first, and nothing of its uploads moves).
+// take-over (until the survivor sees the killed process's presence lock go and takes its uploads over,
+// nothing of those uploads moves).
 // Peak RSS is VmHWM of /proc/<pid>/status. Take-over is the time from the kill until every upload
 // the killed process was sending (those standing still after it) has sent bytes again (or finished).
 import { spawn } from 'node:child_process';
