@@ -8,95 +8,47 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord.ts';
-import { FakeGoogle, type FakeAccount } from './fakes/google.ts';
+import type { FakeDiscord, FakeMessage, FakeUser } from './fakes/discord.ts';
+import type { FakeGoogle } from './fakes/google.ts';
 import { waitFor } from './fakes/http.ts';
-import { baseEnv, fakeEnv, freePort, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
-import { linkServerAsAdmin } from './support/link.ts';
+import type { BotProcess } from './support/bot.ts';
 import { mp4Bytes, sha256 } from './support/media.ts';
-import { startPostgres } from './support/postgres.ts';
-import { createStore, type Store } from '../src/store/index.ts';
-import { createLogger } from '../src/logger.ts';
+import { startAnnounceCluster, until, type AnnounceCluster } from './support/announce-cluster.ts';
+import type { Store } from '../src/store/index.ts';
 
 const GUILD = '800000000000000141';
 const GENERAL = '900000000000000141';
 const ANNOUNCE = '900000000000000142';
 const OWNER: FakeUser = { id: '700000000000000141', username: 'owner' };
 
+let cluster: AnnounceCluster;
 let discord: FakeDiscord;
 let google: FakeGoogle;
-let env: BotEnv;
-let server: FakeAccount;
 let storeUrl: string;
-let stopPostgres: (() => Promise<void>) | undefined;
 /** The shared store, as the test reads and writes it. */
 let store: Store;
-const bots: BotProcess[] = [];
-
-/** Starts a bot process on the shared store (the first one serves PUBLIC_URL). */
-function launch(): BotProcess {
-  const bot = startBot(bots.length === 0 ? env : { ...env, HTTP_PORT: '0' });
-  bots.push(bot);
-  return bot;
-}
-const ready = (bot: BotProcess) =>
-  bot.waitForLog((e) => e['msg'] === 'discord ready', 'the bot to be ready', 60_000);
-const firstRound = (bot: BotProcess) =>
-  bot.waitForLog((e) => e['msg'] === 'announcement round over', 'its first announcement round', 30_000);
-
-/** waitFor, for a condition that needs a read of the store. */
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-type Option = { type: number; name: string; value?: string | number | boolean; options?: Option[] };
+const launch = () => cluster.launch();
+const ready = (bot: BotProcess) => cluster.ready(bot);
+const firstRound = (bot: BotProcess) => cluster.firstRound(bot);
+const announcements = (videoId: string): FakeMessage[] => cluster.announcements(videoId);
 
 before(async () => {
-  const postgres = await startPostgres();
-  stopPostgres = () => postgres.stop();
-  storeUrl = await postgres.createDatabase();
-  store = await createStore(storeUrl, createLogger('silent'));
-  discord = await FakeDiscord.start({
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Both ways',
-        ownerId: OWNER.id,
-        channels: [
-          { id: GENERAL, name: 'general', type: 0 },
-          { id: ANNOUNCE, name: 'announcements', type: 0 },
-        ],
-      },
-    ],
+  cluster = await startAnnounceCluster({
+    guildId: GUILD,
+    guildName: 'Both ways',
+    generalId: GENERAL,
+    announceId: ANNOUNCE,
+    owner: OWNER,
+    email: 'both-ways@example.com',
+    channelTitle: 'Both Ways TV',
   });
-  const port = await freePort();
-  google = await FakeGoogle.start({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
-  google.processing.pollsBeforeDone = 0;
-  env = baseEnv({
-    ...fakeEnv(discord, google),
-    STORE_URL: storeUrl,
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    HTTP_PORT: String(port),
-  });
-  server = google.addAccount({ email: 'both-ways@example.com', channel: { title: 'Both Ways TV' } });
+  ({ discord, google, storeUrl, store } = cluster);
 });
 
 after(async () => {
-  for (const bot of bots) await bot.stop('SIGKILL');
-  await store?.close();
-  await discord?.close();
-  await google?.close();
-  await stopPostgres?.();
+  await cluster?.close();
 });
 
-const announcements = (videoId: string): FakeMessage[] =>
-  discord.channelMessages(ANNOUNCE).filter((m) => m.embeds[0]?.url === `https://youtu.be/${videoId}`);
 /** The announcers' videos.list lookups of a video (the upload's processing follow-up asks for processingDetails). */
 const lookups = (videoId: string) =>
   google.requests.filter(
@@ -109,22 +61,7 @@ const lookups = (videoId: string) =>
 
 test('a bot upload in one process, seen at the same moment by the other process’s feed poll, is announced once', async () => {
   // The server's channel linked and announcements chosen (by a process that then goes).
-  const setup = launch();
-  await ready(setup);
-  await linkServerAsAdmin(discord, google, OWNER, server, GUILD, GENERAL);
-  const saved = await discord
-    .sendCommand({
-      name: 'server',
-      user: OWNER,
-      guildId: GUILD,
-      channelId: GENERAL,
-      options: [
-        { type: 1, name: 'settings', options: [{ type: 7, name: 'announce_channel', value: ANNOUNCE }] },
-      ] satisfies Option[],
-    })
-    .waitForOriginal((m) => (m.content ?? '') !== '', 15_000);
-  assert.match(saved.content ?? '', /^Saved\./);
-  await setup.stop();
+  await cluster.setUpServer();
   // Process A: its first round takes a first look at the server channel's feed.
   const a = launch();
   await ready(a);
