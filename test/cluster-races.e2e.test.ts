@@ -11,7 +11,6 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { FakeMessage, FakeUser, InteractionHandle } from './fakes/discord.ts';
-import type { Gateway } from './fakes/discord/gateway.ts';
 import { waitFor } from './fakes/http.ts';
 import { linkMember } from './support/link.ts';
 import { startCluster, type Cluster, type ClusterBot } from './support/cluster.ts';
@@ -64,8 +63,7 @@ after(async () => {
 });
 
 /** The next interaction goes to this process only (0: bot a, 1: bot b, by the order they identified). */
-const deliverTo = (bot: ClusterBot) =>
-  (cluster.discord as unknown as { gateway: Gateway }).gateway.route.push(bot === cluster.a ? 0 : 1);
+const deliverTo = (bot: ClusterBot) => cluster.discord.deliverNextTo(bot === cluster.a ? 0 : 1);
 
 type Option = { type: number; name: string; value?: string | number | boolean; options?: Option[] };
 

@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord.ts';
 import { FakeGoogle } from './fakes/google.ts';
-import type { Gateway } from './fakes/discord/gateway.ts';
 import { waitFor } from './fakes/http.ts';
 import { baseEnv, fakeEnv, freePort, startBot, type BotEnv, type BotProcess } from './support/bot.ts';
 import { linkMember, linkServerAsAdmin } from './support/link.ts';
@@ -39,8 +38,7 @@ async function boot(): Promise<BotProcess> {
 }
 
 /** The next interaction goes to this process only (by start order): a press handled there. */
-const deliverTo = (process: number) =>
-  (discord as unknown as { gateway: Gateway }).gateway.route.push(process);
+const deliverTo = (process: number) => discord.deliverNextTo(process);
 
 type Option = { type: number; name: string; value?: string | number | boolean; options?: Option[] };
 

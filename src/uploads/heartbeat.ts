@@ -2,7 +2,8 @@
 // cancel was asked through the store for a job this process runs and whether a waiting job can have a
 // slot now; every `renewMs` it renews the leases this process holds (a job whose lease another process
 // took is let go at once); every `scanMs`, and as soon as a process's presence lock is let go (it died),
-// it looks for jobs nobody runs (a dead process's, or handed back). On SQLite this process is the only one: nobody to renew against, take over from or cancel for.
+// it looks for jobs nobody runs (a dead process's, or handed back). On SQLite this process is the only
+// one: nobody to renew against, take over from or cancel for.
 import type { Logger } from '../logger.ts';
 import type { JobLeases, LeaseTuning } from './leases.ts';
 import type { JobRecord } from './records.ts';

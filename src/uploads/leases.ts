@@ -84,10 +84,16 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
   /** Held by a live process (this one included), as far as `view` (by default the last look) tells. */
   const live = (lease: Lease | undefined, now = Date.now(), view = seen): boolean =>
     lease !== undefined && (lease.owner === me || (!single && lease.until > now && !gone(lease, view)));
-  /** Keeps the locks held at this look, and when one held at the look before was let go. */
-  const notice = (view: PresenceSnapshot): void => {
+  /**
+   * Asks PostgreSQL whose presence locks are held (undefined without presence, or when it does not answer),
+   * and keeps when a lock held at the look before was let go.
+   */
+  const look = async (): Promise<PresenceSnapshot | undefined> => {
+    const view = await store.presence?.snapshot().catch(() => undefined);
+    if (!view) return undefined;
     if (holders !== undefined && [...holders].some((key) => !view.keys.has(key))) departedAt = view.at;
     holders = view.keys;
+    return view;
   };
   const fresh = (): Lease => ({ owner: me, until: Date.now() + tuning.leaseMs, ...present() });
 
@@ -102,10 +108,7 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
      * over, rather than for whatever waits in this process.
      */
     async presenceNow(): Promise<PresenceSnapshot | undefined> {
-      if (!store.presence) return seen;
-      const view = await store.presence.snapshot().catch(() => undefined);
-      if (view) notice(view);
-      return view ?? seen;
+      return (await look()) ?? seen;
     },
     /**
      * Whether a process whose presence lock was held at an earlier look has let it go (it died) within
@@ -114,11 +117,8 @@ export function jobLeases(store: Store, tuning: LeaseTuning) {
      * count as gone — rather than at the next search of the store.
      */
     async departed(): Promise<boolean> {
-      if (!store.presence) return false;
-      const view = await store.presence.snapshot().catch(() => undefined);
-      if (!view) return false;
-      notice(view);
-      return departedAt !== undefined && view.at - departedAt <= SKEW_MS + 1_000;
+      const view = await look();
+      return view !== undefined && departedAt !== undefined && view.at - departedAt <= SKEW_MS + 1_000;
     },
     accept(view: PresenceSnapshot | undefined): void {
       seen = view ?? seen;

@@ -156,9 +156,8 @@ export function localQueue(deps: UploadDeps) {
           return false;
         })
         .then(async (bytesIn) => {
-          await freeSlot();
+          await freeSlot(); // pumps: the slot is free for a job waiting here
           sending.delete(job.id);
-          pump();
           if (entry.abortedFor === 'lost') return;
           if (bytesIn && !stopping) follow(job);
           else if (stopping) await handBack(job);

@@ -275,6 +275,14 @@ export class FakeDiscord {
     return this.store.guildSpecs();
   }
 
+  /**
+   * Test hook for races between processes on one shard: the next dispatched event goes to this live session
+   * of the shard only (0: the first to IDENTIFY), not to every session as Discord sends it.
+   */
+  deliverNextTo(session: number): void {
+    this.gateway.route.push(session);
+  }
+
   /** Number of successful IDENTIFYs so far. */
   identified(): number {
     return this.gateway.identifies;
